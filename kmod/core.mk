@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: GPL-2.0
+# The pure protocol core: these objects never touch sockets, workqueues or
+# netlink. They are compiled into kmqtt.ko (Kbuild), into the userspace unit
+# tests (tests/unit) and into the libFuzzer harnesses (tests/fuzz), through
+# the shim in shim.h. This list is the single source of truth for all three.
+KMQTT_CORE_OBJS := codec.o topic.o retain.o acl.o msg.o session.o engine.o stats.o
