@@ -12,6 +12,7 @@
 #include "retain.h"
 #include "acl.h"
 #include "stats.h"
+#include "msg.h"
 
 /*
  * Run-time limits. Writers (netlink) hold broker->config_lock and WRITE_ONCE
@@ -33,6 +34,7 @@ struct kmqtt_limits {
 	u16 connect_timeout;		/* seconds to send CONNECT; default 10 */
 	bool allow_anonymous;		/* default true */
 	u16 sys_interval;		/* $SYS period in seconds, 0 = off; 10 */
+	u32 max_sessions;		/* 0 = unlimited; default 100000 */
 };
 
 void kmqtt_limits_default(struct kmqtt_limits *l);
@@ -117,5 +119,30 @@ u32 kmqtt_broker_list_clients(struct kmqtt_broker *b, u32 skip,
  * its will is published). 0 or -ENOENT. */
 int kmqtt_broker_kick_client(struct kmqtt_broker *b, const u8 *client_id,
 			     u16 len);
+/*
+ * Remove a session (persistent ones live until then, or until a clean
+ * session connect with the same id): an attached client is disconnected as
+ * by kick (its will is published) and its session is not kept. 0 or -ENOENT.
+ */
+int kmqtt_broker_remove_session(struct kmqtt_broker *b, const u8 *client_id,
+				u16 len);
+/*
+ * Push limits that other parts keep their own copy of (topic levels,
+ * retained store limits) after a writer changed b->limits. Also done lazily
+ * on the paths that use them.
+ */
+void kmqtt_broker_sync_limits(struct kmqtt_broker *b);
+
+/* ---- core-internal (engine.c, session.c, broker.c) ---- */
+
+/*
+ * Deliver @msg to every matching subscription: once per session at the
+ * highest matching QoS, effective QoS min(publish, granted), RETAIN clear.
+ * Process context (allocates with GFP_KERNEL), no spinlock held. Returns
+ * the number of sessions it was queued for.
+ */
+int kmqtt_fanout(struct kmqtt_broker *b, struct kmqtt_msg *msg);
+/* Store @msg (RETAIN set) in the retained store, counting a refusal. */
+int kmqtt_broker_retain(struct kmqtt_broker *b, struct kmqtt_msg *msg);
 
 #endif /* KMQTT_BROKER_H */

@@ -4,3 +4,4 @@
 # tests (tests/unit) and into the libFuzzer harnesses (tests/fuzz), through
 # the shim in shim.h. This list is the single source of truth for all three.
 KMQTT_CORE_OBJS := codec.o topic.o retain.o acl.o msg.o session.o engine.o stats.o
+KMQTT_CORE_OBJS += broker.o

@@ -14,6 +14,28 @@
  *   socket gone      --> kmqtt_client_closed()  will, session detach, put
  *   ops->wake_tx()   <-- output became available (any context, never sleeps)
  *   ops->close()     <-- takeover / admin kick  (any context, never sleeps)
+ *
+ * Contract for the transport:
+ * - The six calls for one client never run concurrently with each other
+ *   (e.g. one work item per connection does receive, send and timers), and
+ *   all run in process context: they may sleep (mutexes, GFP_KERNEL).
+ *   Different clients run in parallel on any CPUs.
+ * - Whenever wake_tx fires, call output() / output_done() until output()
+ *   returns 0 or the socket is full (then again on sk_write_space). An
+ *   input() call that handled any frame calls wake_tx once before it
+ *   returns (acknowledgements, a window that opened); publishers call it
+ *   when a session's queue gets its first message since the last output().
+ * - A negative return from input() or tick() means: stop reading, send what
+ *   output() still returns (best effort, e.g. a refusal CONNACK), then shut
+ *   the socket down and call kmqtt_client_closed(). ops->close asks for the
+ *   same.
+ * - wake_tx and close may be called from within this client's own calls
+ *   (publishing to itself), from other clients' calls on other CPUs, and
+ *   under a session spinlock with bottom halves disabled: they must only
+ *   flag and queue work, never take a lock held around engine calls.
+ * - The engine counts KMQTT_STAT_CONNECTIONS_TOTAL and b->connections in
+ *   kmqtt_client_new()/kmqtt_client_closed(), and enforces max_connections
+ *   at CONNECT (CONNACK 0x03, KMQTT_STAT_CONN_LIMIT).
  */
 #ifndef KMQTT_ENGINE_H
 #define KMQTT_ENGINE_H
@@ -89,5 +111,64 @@ int kmqtt_client_tick(struct kmqtt_client *c, u64 now);
  * frees @c. @c must not be used afterwards.
  */
 void kmqtt_client_closed(struct kmqtt_client *c);
+
+/* ---- private to the core: transports use only the calls above ---- */
+
+#include "session.h"
+
+enum kmqtt_client_state {
+	KMQTT_CLIENT_WAIT_CONNECT,
+	KMQTT_CLIENT_CONNECTED,
+	KMQTT_CLIENT_CLOSING,		/* refused or DISCONNECT: input over */
+};
+
+/* Pending control packets above this close the connection (not reading). */
+#define KMQTT_CTRL_MAX		(64 * 1024)
+/* PUBLISH/PUBREL packets taken from the session per send batch. */
+#define KMQTT_TX_ITEMS		16
+#define KMQTT_TX_SEGS		(1 + 4 * KMQTT_TX_ITEMS)
+#define KMQTT_TX_PID_OFF	MQTT_PUBLISH_HEADER_MAX
+
+/* One send batch; allocated while the client has output. */
+struct kmqtt_tx {
+	u32 nseg;			/* segments in iov */
+	u32 seg;			/* first unsent segment */
+	size_t off;			/* bytes of it already sent */
+	u32 nmsgs;
+	u8 *ctrl;			/* control bytes of this batch */
+	u32 ctrl_cap;
+	struct kvec iov[KMQTT_TX_SEGS];
+	struct kmqtt_msg *msgs[KMQTT_TX_ITEMS];	/* references held */
+	u8 hdr[KMQTT_TX_ITEMS][KMQTT_TX_PID_OFF + 2];
+	struct kmqtt_tx_item items[KMQTT_TX_ITEMS];
+};
+
+struct kmqtt_client {
+	struct kmqtt_broker *b;
+	const struct kmqtt_transport_ops *ops;
+	void *transport;
+	struct kmqtt_session *session;	/* reference, from CONNECT on */
+	u8 state;			/* enum kmqtt_client_state */
+	u8 level;			/* protocol level, from CONNECT */
+	bool disconnected;		/* DISCONNECT received: no will */
+	bool timed_out;			/* timeout counted */
+	bool tx_kick;			/* input made output: wake_tx */
+	u16 keep_alive;			/* effective, seconds */
+	u64 created_at;
+	u64 last_rx;			/* last complete packet */
+	u64 connected_at;
+	size_t rx_need;
+	struct kmqtt_msg *will;
+	char *username;			/* NULL: anonymous */
+	u8 *ctrl;			/* control packets not yet in a batch */
+	u32 ctrl_len;
+	u32 ctrl_cap;
+	struct kmqtt_tx *tx;
+	u64 bytes_in;			/* counters: WRITE_ONCE, for listings */
+	u64 bytes_out;
+	u64 msgs_in;
+	u64 msgs_out;
+	char peer[64];
+};
 
 #endif /* KMQTT_ENGINE_H */

@@ -7,13 +7,20 @@
 #ifndef KMQTT_KMQTT_H
 #define KMQTT_KMQTT_H
 
+#include <linux/inet.h>
 #include <linux/net.h>
 #include <linux/socket.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include "broker.h"
 
 #define KMQTT_VERSION_STR "0.1.0"
+
+/* Listening sockets per namespace (module param and mqttctl together). */
+#define KMQTT_MAX_LISTENERS	64
+/* Longest "[ipv6]:port" kmqtt_parse_addr() accepts, without the NUL. */
+#define KMQTT_ADDR_STR_MAX	(INET6_ADDRSTRLEN + 8)
 
 struct kmqtt_listener {
 	struct list_head entry;			/* kmqtt_net.listeners */
@@ -22,7 +29,8 @@ struct kmqtt_listener {
 	struct kmqtt_net *kn;
 	struct work_struct accept_work;
 	void (*saved_data_ready)(struct sock *sk);
-	u64 accepted;
+	u64 accepted;				/* WRITE_ONCE by accept_work */
+	u32 conns;				/* under kn->conns_lock */
 };
 
 struct kmqtt_net {
@@ -34,7 +42,16 @@ struct kmqtt_net {
 	struct proc_dir_entry *proc_dir;	/* /proc/net/kmqtt */
 	struct delayed_work sys_work;		/* $SYS publisher */
 	void *users;				/* auth.c: RCU user table */
+	void *sys;				/* sys.c: $SYS publisher state */
 	u64 started_at;
+
+	/* conn.c: every TCP connection of this namespace. */
+	spinlock_t conns_lock;			/* process context only */
+	struct list_head conns;
+	u32 conn_count;				/* listed + being set up */
+	bool conns_closing;			/* netns exit: refuse new ones */
+	wait_queue_head_t conns_wait;		/* a connection went away */
+	struct delayed_work tick_work;		/* keep-alive, timeouts */
 };
 
 extern unsigned int kmqtt_net_id;
@@ -51,8 +68,18 @@ void kmqtt_listeners_stop_all(struct kmqtt_net *kn);
 /* Parse "1.2.3.4:1883" / "[::1]:1883" (module param, mqttctl). */
 int kmqtt_parse_addr(const char *s, struct sockaddr_storage *addr);
 
-/* conn.c: close every connection accepted by @l (NULL: all of @kn). */
+/*
+ * conn.c. kmqtt_conn_start() takes over @sock, just accepted on @l: it
+ * becomes a connection, or is closed at once (limit, shutdown, no memory).
+ * kmqtt_conns_close() closes every connection accepted by @l (NULL: all of
+ * @kn; then call it with the listeners stopped) and waits until they are
+ * gone. Both sleep.
+ */
+void kmqtt_conns_init(struct kmqtt_net *kn);
+void kmqtt_conn_start(struct kmqtt_listener *l, struct socket *sock);
 void kmqtt_conns_close(struct kmqtt_net *kn, struct kmqtt_listener *l);
+/* Refuse new connections, close all, stop the tick: netns exit. */
+void kmqtt_conns_exit(struct kmqtt_net *kn);
 
 /* netlink.c */
 int kmqtt_netlink_init(void);

@@ -15,6 +15,7 @@ struct kmqtt_msg {
 	bool retain;		/* RETAIN flag it was published with */
 	u16 topic_len;
 	u32 payload_len;
+	u8 from_cache;		/* msg.c: which allocator to free with */
 	u64 stored_at;		/* kmqtt_now_sec() at creation (listings) */
 	const u8 *payload;	/* == data + topic_len */
 	u8 data[];		/* topic, then payload */
@@ -52,6 +53,11 @@ void kmqtt_msg_put(struct kmqtt_msg *m);
 extern atomic64_t kmqtt_msg_mem;
 extern u64 kmqtt_msg_mem_limit;
 
+/*
+ * The slab cache for small messages. Optional: without it (userspace tests
+ * that do not call it) every message comes from kvmalloc. Module init calls
+ * it before any broker exists; module exit after every broker is destroyed.
+ */
 int kmqtt_msg_cache_init(void);
 void kmqtt_msg_cache_exit(void);
 

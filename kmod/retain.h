@@ -21,7 +21,14 @@ struct kmqtt_retain_store {
 	/* limits, READ_ONCE; 0 = unlimited */
 	u32 max_count;
 	u32 max_msg_bytes;	/* payload bytes of one retained message */
+	/*
+	 * Bounds bytes + node_bytes: the index nodes count too, or deep topics
+	 * (one node per level) could pin far more memory than the messages.
+	 */
 	u64 max_bytes;
+	u64 node_bytes;		/* index nodes, under lock */
+	u32 nodes;		/* index nodes (root excluded), under lock */
+	u32 seed;		/* level hash seed */
 };
 
 int kmqtt_retain_init(struct kmqtt_retain_store *s);
@@ -29,9 +36,10 @@ void kmqtt_retain_destroy(struct kmqtt_retain_store *s);
 
 /*
  * Retain @msg under its topic, replacing what was there; an empty payload
- * deletes the topic's message instead. Takes its own reference. Returns 0,
- * -ENOSPC (count or total bytes limit), -EMSGSIZE (message too large) or
- * -ENOMEM; on error the store is unchanged.
+ * deletes the topic's message instead (0 whether or not one existed). Takes
+ * its own reference; the caller keeps its own. Returns 0, -ENOSPC (count or
+ * total bytes limit), -EMSGSIZE (payload above max_msg_bytes) or -ENOMEM; on
+ * error the store is unchanged. Takes the store mutex: process context.
  */
 int kmqtt_retain_set(struct kmqtt_retain_store *s, struct kmqtt_msg *msg);
 
@@ -47,6 +55,7 @@ int kmqtt_retain_delete(struct kmqtt_retain_store *s, const u8 *topic,
  * messages with kmqtt_retain_delete_matching().
  */
 typedef int (*kmqtt_retain_fn)(struct kmqtt_msg *msg, void *arg);
+/* The walk is iterative: any topic depth is safe. */
 int kmqtt_retain_match(struct kmqtt_retain_store *s, const u8 *filter,
 		       u16 len, kmqtt_retain_fn fn, void *arg);
 /* Returns the number deleted. */

@@ -112,6 +112,11 @@ static inline int abort_on_warn(int c)
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define max_t(t, a, b) ((t)(a) > (t)(b) ? (t)(a) : (t)(b))
+#define U8_MAX ((u8)~0U)
+#define U16_MAX ((u16)~0U)
+#define U32_MAX ((u32)~0U)
+#define S32_MAX ((s32)(U32_MAX >> 1))
+#define U64_MAX ((u64)~0ULL)
 #define clamp(v, lo, hi) min(max(v, lo), hi)
 #define check_add_overflow(a, b, d) __builtin_add_overflow(a, b, d)
 #define check_mul_overflow(a, b, d) __builtin_mul_overflow(a, b, d)
@@ -424,15 +429,27 @@ static inline void hlist_del_init(struct hlist_node *n)
  * RCU: userspace tests are single-threaded, so readers need no protection
  * and a grace period has always elapsed.
  */
-#define rcu_read_lock() ((void)0)
-#define rcu_read_unlock() ((void)0)
-#define rcu_dereference(p) (p)
+/*
+ * Reader sections are counted so that rcu_dereference() outside one is
+ * reported, as lockdep does in the kernel (one weak definition per program).
+ */
+int kmqtt_rcu_depth __attribute__((weak));
+#define rcu_read_lock() ((void)kmqtt_rcu_depth++)
+#define rcu_read_unlock() ((void)kmqtt_rcu_depth--)
+#define rcu_read_lock_held() (kmqtt_rcu_depth > 0)
+#define rcu_dereference(p) \
+	({ WARN_ON_ONCE(kmqtt_rcu_depth <= 0); (p); })
+#define rcu_dereference_check(p, c) \
+	({ WARN_ON_ONCE(kmqtt_rcu_depth <= 0 && !(c)); (p); })
 #define rcu_dereference_protected(p, c) (p)
 #define rcu_dereference_raw(p) (p)
 #define rcu_access_pointer(p) (p)
 #define rcu_assign_pointer(p, v) ((p) = (v))
 #define RCU_INIT_POINTER(p, v) ((p) = (v))
 #define synchronize_rcu() ((void)0)
+#define rcu_barrier() ((void)0)
+#define get_state_synchronize_rcu() 0UL
+#define cond_synchronize_rcu(cookie) ((void)(cookie))
 #define list_add_rcu list_add
 #define list_add_tail_rcu list_add_tail
 #define list_del_rcu list_del
@@ -474,6 +491,7 @@ struct mutex {
 #define mutex_unlock(m) ((m)->held--)
 #define mutex_destroy(m) ((void)(m))
 #define lockdep_assert_held(l) ((void)(l))
+#define lockdep_is_held(l) ((void)(l), 1)
 
 /* Reference counts and atomics. */
 typedef struct {

@@ -17,9 +17,15 @@
 
 #define KMQTT_DEFAULT_MAX_LEVELS	128
 
-/* Topic name (PUBLISH, will): non-empty, no '+' or '#', no NUL, <= levels. */
+/*
+ * Topic name (PUBLISH, will): non-empty, strict UTF-8 (so no NUL), no '+' or
+ * '#', at most @max_levels levels (0: no level limit).
+ */
 bool mqtt_topic_name_valid(const u8 *s, u16 len, unsigned int max_levels);
-/* Topic filter: '+' alone in a level, '#' alone and last, <= levels. */
+/*
+ * Topic filter: non-empty, strict UTF-8, '+' alone in a level, '#' alone and
+ * last, at most @max_levels levels (0: no level limit).
+ */
 bool mqtt_topic_filter_valid(const u8 *s, u16 len, unsigned int max_levels);
 /*
  * Does @filter match @name (both already valid)? Names starting with '$'
@@ -39,6 +45,8 @@ struct kmqtt_subscription {
 	struct rcu_head rcu;
 };
 
+struct kmqtt_topic_table;
+
 struct kmqtt_topic_tree {
 	struct mutex lock;			/* serializes writers */
 	struct kmqtt_topic_node __rcu *root;
@@ -46,6 +54,17 @@ struct kmqtt_topic_tree {
 	u32 nodes;				/* under lock */
 	u32 max_nodes;				/* limit, 0 = none */
 	u32 subscriptions;			/* under lock */
+	/*
+	 * Literal children of every node, hashed by (parent, level) in one
+	 * table, so a level with 10000 siblings is found in O(1). Grown under
+	 * the lock; the previous table is kept until a grace period has passed.
+	 */
+	struct kmqtt_topic_table __rcu *table;
+	struct kmqtt_topic_table *retired;
+	unsigned long retired_gp;		/* get_state_synchronize_rcu() */
+	struct list_head all_nodes;		/* for teardown, under lock */
+	u64 bytes;				/* nodes + subscriptions + table */
+	u32 seed;				/* hash seed, random per tree */
 };
 
 int kmqtt_topic_tree_init(struct kmqtt_topic_tree *t);
@@ -62,7 +81,10 @@ void kmqtt_topic_tree_destroy(struct kmqtt_topic_tree *t);
 struct kmqtt_subscription *kmqtt_topic_subscribe(struct kmqtt_topic_tree *t,
 						 const u8 *filter, u16 len,
 						 void *owner, u8 qos, int *err);
-/* Remove and free (after a grace period) one subscription. */
+/*
+ * Remove and free (after a grace period) one subscription; nodes left empty
+ * are pruned. Both writer calls take the tree mutex: process context only.
+ */
 void kmqtt_topic_unsubscribe(struct kmqtt_topic_tree *t,
 			     struct kmqtt_subscription *sub);
 

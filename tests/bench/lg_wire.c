@@ -592,9 +592,10 @@ static size_t parse(struct lg_thread *t, struct lg_conn *c, const uint8_t *b,
 static void consume(struct lg_thread *t, struct lg_conn *c, const uint8_t *b,
 		    size_t n, uint64_t now)
 {
+	bool fresh = !c->rlen;
 	size_t used;
 
-	if (!c->rlen) {
+	if (fresh) {
 		used = parse(t, c, b, n, now);
 		if (c->state == CS_CLOSED)
 			return;
@@ -613,8 +614,8 @@ static void consume(struct lg_thread *t, struct lg_conn *c, const uint8_t *b,
 	}
 	memcpy(c->rbuf + c->rlen, b, n);
 	c->rlen += n;
-	if (c->rlen == n && n < 5)
-		return;		/* the fresh remainder is a partial header */
+	if (fresh)
+		return;		/* an incomplete frame: wait for the rest */
 	used = parse(t, c, c->rbuf, c->rlen, now);
 	if (c->state == CS_CLOSED)
 		return;

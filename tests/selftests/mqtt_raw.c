@@ -3,7 +3,9 @@
  * Minimal raw-socket MQTT 3.1/3.1.1 client for byte-exact selftests.
  * See mqtt_raw.h.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -699,4 +701,31 @@ long long mq_stats_sum(const char *re)
 	regfree(&rx);
 	fclose(f);
 	return found ? sum : -1;
+}
+
+int mq_stats_snap(struct mq_stats *s)
+{
+	FILE *f = fopen(MQ_STATS_PATH, "r");
+	char line[256];
+
+	s->n = 0;
+	if (!f)
+		return -1;
+	while (s->n < MQ_STATS_MAX && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63[^ \t:]%*[ \t:]%lld", s->name[s->n],
+			   &s->v[s->n]) == 2)
+			s->n++;
+	}
+	fclose(f);
+	return 0;
+}
+
+long long mq_stats_val(const struct mq_stats *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->name[i], name))
+			return s->v[i];
+	return -1;
 }

@@ -170,9 +170,28 @@ int mq_ack(int fd, uint8_t type, uint16_t pid);	/* 2-byte-body ack */
  * Returns -1 when the file is absent or no counter matches.
  */
 long long mq_stats_sum(const char *re);
-/* Protocol-error counters: names matching ^(proto|protocol)_?err */
-#define MQ_STATS_PROTO_ERR "^(proto|protocol)_?err"
-/* Dropped-message counters: names containing "drop" */
-#define MQ_STATS_DROP "drop"
+/*
+ * Counter names (kmod/stats.c): "proto_errors" counts every protocol error,
+ * "proto_err_<kind>" each kind (enum mqtt_error: remaining_length,
+ * too_large, reserved_flags, bad_type, truncated, trailing, bad_qos,
+ * zero_packet_id, bad_utf8, bad_topic, bad_connect, bad_protocol_name,
+ * empty_subscribe, unexpected), "connect_refused" CONNACKs with a non-zero
+ * code, "dropped_queue_full" messages dropped from full session queues.
+ */
+#define MQ_STATS_PROTO_ERR "^proto_errors$"
+#define MQ_STATS_DROP "^dropped_queue_full$"
+
+/* A snapshot of every counter. */
+#define MQ_STATS_MAX 256
+struct mq_stats {
+	int n;
+	char name[MQ_STATS_MAX][64];
+	long long v[MQ_STATS_MAX];
+};
+
+/* 0, or -1 when the file is absent. */
+int mq_stats_snap(struct mq_stats *s);
+/* Value of counter @name, -1 if it is not in the snapshot. */
+long long mq_stats_val(const struct mq_stats *s, const char *name);
 
 #endif

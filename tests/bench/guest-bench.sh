@@ -1,0 +1,191 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The benchmark matrix, run INSIDE the guest by run-bench.sh through tests/vm/run.
+# kmqtt (loaded by the harness) listens on 127.0.0.1:1883; Debian's mosquitto is
+# started here on 127.0.0.1:1884.  Cases run one after the other with the two brokers
+# interleaved (the order alternates between repetitions); each result is one JSON
+# line appended to $KMQTT_OUT/results.jsonl:
+#   {"case":..,"broker":..,"rep":..,"cpus":..,"rc":..,"result":{loadgen JSON},"mem":{..}}
+#
+# options: --quick  --repeat N  --brokers "kmqtt mosquitto"  --cases "a b ..."
+#          --scaling hotplug|none|only   hotplug: also run the scaling cases with only
+#                                        cpu0 online; only: just the scaling cases
+#          --paced-rate R  --duration S  --warmup S  --storm-conns N  --tag TEXT
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+LG=$here/loadgen
+out=${KMQTT_OUT:?run me through tests/vm/run}
+scratch=${KMQTT_SCRATCH:-/tmp}/bench
+mkdir -p "$scratch"
+
+quick=${BENCH_QUICK:-} repeat= brokers="kmqtt mosquitto" cases= scaling=hotplug
+paced= dur= warm= storm_conns= tag=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) quick=1 ;;
+	--repeat) repeat=$2; shift ;;
+	--brokers) brokers=$2; shift ;;
+	--cases) cases=$2; shift ;;
+	--scaling) scaling=$2; shift ;;
+	--paced-rate) paced=$2; shift ;;
+	--duration) dur=$2; shift ;;
+	--warmup) warm=$2; shift ;;
+	--storm-conns) storm_conns=$2; shift ;;
+	--tag) tag=$2; shift ;;
+	*) echo "guest-bench: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ -n "$quick" ]; then
+	: "${repeat:=1}" "${dur:=2}" "${warm:=0.5}" "${storm_conns:=500}" "${paced:=500}"
+	sdur=1 swarm=0.3 ssteps=2
+else
+	: "${repeat:=3}" "${dur:=8}" "${warm:=2}" "${storm_conns:=2000}" "${paced:=1000}"
+	sdur=3 swarm=1 ssteps=5
+fi
+[ -x "$LG" ] || { echo "guest-bench: $LG missing (make -C tests/bench)" >&2; exit 2; }
+
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+ncpu=$(nproc)
+
+# ---- the matrix -------------------------------------------------------------------------
+declare -A C
+for q in 0 1 2; do
+	C[fanout-q$q]="-s fanout -q $q -P 1 -S 32"
+	C[fanin-q$q]="-s fanin -q $q -P 16 -S 1"
+	C[pairs-q$q]="-s pairs -q $q -n 16"
+	C[latency-q$q]="-s latency -q $q -n 1 -r 1000"
+done
+for q in 0 1; do
+	C[cpu-q$q]="-s fanin -q $q -P 16 -S 1 -r $paced"
+done
+C[fanin-q1-max]="-s fanin -q 1 -P 16 -S 1 --find-max-rate --rate-start 500 --search-steps $ssteps -d $sdur -w $swarm --drain-idle 1"
+C[storm]="-s storm -C $storm_conns --hold 0"
+all="fanout-q0 fanin-q0 pairs-q0 fanout-q1 fanin-q1 pairs-q1 fanout-q2 fanin-q2 pairs-q2
+     fanin-q1-max cpu-q0 cpu-q1 latency-q0 latency-q1 latency-q2 storm"
+scale_cases="fanout-q0 fanin-q0 pairs-q0"
+[ -n "$cases" ] || cases=$all
+if [ "$scaling" = hotplug ] && [ -z "${KMQTT_GUEST:-}" ]; then
+	echo "guest-bench: not in a tests/vm guest: no CPU hotplug, scaling runs skipped" >&2
+	scaling=none
+fi
+if [ "$scaling" = only ]; then	# a separate 1-vCPU boot: just the scaling cases
+	cases=$scale_cases scaling=none
+fi
+
+# ---- brokers ----------------------------------------------------------------------------
+MOSQ_PID=
+probe() {	# PORT: does an MQTT broker answer CONNECT there?
+	"$LG" -s storm -C 1 -p "$1" --setup-timeout 3 --quiet >/dev/null 2>&1
+}
+mosq_start() {
+	cat >"$scratch/mosquitto.conf" <<-EOF
+	listener 1884 127.0.0.1
+	allow_anonymous true
+	persistence false
+	user root
+	log_dest file $scratch/mosquitto.log
+	log_type error
+	log_type warning
+	EOF
+	mosquitto -c "$scratch/mosquitto.conf" 2>>"$scratch/mosquitto.stderr" &
+	MOSQ_PID=$!
+	for _ in $(seq 50); do probe 1884 && return 0; sleep 0.2; done
+	echo "guest-bench: mosquitto did not come up" >&2
+	return 1
+}
+mosq_stop() {
+	[ -n "$MOSQ_PID" ] || return 0
+	kill "$MOSQ_PID" 2>/dev/null
+	wait "$MOSQ_PID" 2>/dev/null
+	MOSQ_PID=
+}
+trap mosq_stop EXIT
+
+have=()
+for b in $brokers; do
+	case $b in
+	kmqtt)
+		if [ -d /sys/module/kmqtt ] && probe 1883; then
+			have+=(kmqtt)
+		else
+			echo "guest-bench: kmqtt is not loaded or not answering on 127.0.0.1:1883: skipped" >&2
+		fi ;;
+	mosquitto)
+		command -v mosquitto >/dev/null && mosq_start && have+=(mosquitto) ;;
+	*) echo "guest-bench: unknown broker $b" >&2 ;;
+	esac
+done
+[ ${#have[@]} -gt 0 ] || { echo "guest-bench: no broker to measure" >&2; exit 2; }
+
+# ---- facts about this guest --------------------------------------------------------------
+kver=$(uname -r)
+kmqtt_ver=$(cat /sys/module/kmqtt/version 2>/dev/null || cat /sys/module/kmqtt/srcversion 2>/dev/null || echo)
+mosq_ver=$(mosquitto -h 2>/dev/null | awk '/version/ { print $3; exit }')
+printf '{"guest_kernel":"%s","guest_cpus":%d,"guest_mem_kb":%s,"guest_cpu_model":"%s","kmqtt_version":"%s","mosquitto_version":"%s","brokers":"%s","quick":%s,"repeat":%d,"duration_s":%s,"warmup_s":%s,"paced_rate":%s,"storm_conns":%s,"scaling":"%s","tag":"%s"}\n' \
+	"$kver" "$ncpu" "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" \
+	"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$kmqtt_ver" "$mosq_ver" \
+	"${have[*]}" "$([ -n "$quick" ] && echo true || echo false)" "$repeat" "$dur" "$warm" "$paced" \
+	"$storm_conns" "$scaling" "$tag" >"$out/guest.json"
+
+# ---- running one case ---------------------------------------------------------------------
+set_cpus() {	# N: keep cpus 0..N-1 online
+	local c f
+	for f in /sys/devices/system/cpu/cpu[0-9]*/online; do
+		c=${f#/sys/devices/system/cpu/cpu}; c=${c%/online}
+		echo $(( c < $1 ? 1 : 0 )) >"$f" 2>/dev/null
+	done
+	sleep 0.5
+}
+
+run_one() {	# CASE BROKER REP CPUS
+	local name=$1 broker=$2 rep=$3 cpus=$4 port extra=() json rc mem=
+	local -x BENCH_BROKER_PID=
+	if [ "$broker" = mosquitto ]; then
+		port=1884
+		if [ "$name" = storm ]; then	# a fresh process: its heap growth is part of the cost
+			mosq_stop; mosq_start || return
+		fi
+		extra=(--broker-pid "$MOSQ_PID")
+		BENCH_BROKER_PID=$MOSQ_PID
+	else
+		port=1883
+	fi
+	if [ "$name" = storm ]; then
+		rm -f "$scratch"/mem.*.json
+		extra+=(--hook "$here/memprobe.sh $scratch/mem")
+	fi
+	# shellcheck disable=SC2086
+	json=$("$LG" -t "$cpus" -d "$dur" -w "$warm" ${C[$name]} -p "$port" "${extra[@]}" \
+		--label "$name" 2>"$scratch/human")
+	rc=$?
+	json=$(printf '%s\n' "$json" | tail -n 1)
+	case $json in "{"*"}") ;; *) json="{\"ok\":false,\"fail\":\"loadgen exited $rc without a result\"}" ;; esac
+	if [ "$name" = storm ] && [ -e "$scratch/mem.loaded.json" ]; then
+		mem=",\"mem\":{\"baseline\":$(cat "$scratch/mem.baseline.json"),\"loaded\":$(cat "$scratch/mem.loaded.json")}"
+	fi
+	printf '{"case":"%s","broker":"%s","rep":%d,"cpus":%d,"rc":%d,"result":%s%s}\n' \
+		"$name" "$broker" "$rep" "$cpus" "$rc" "$json" "$mem" >>"$out/results.jsonl"
+	printf '[%s rep %d, %d cpu] %s\n' "$broker" "$rep" "$cpus" "$(grep -v '^search trial' "$scratch/human" | tail -n 2 | tr '\n' ' ')"
+}
+
+run_case() {	# CASE REP CPUS: every broker, order alternating with REP
+	local order=("${have[@]}") b
+	if [ $(( $2 % 2 )) = 0 ] && [ ${#have[@]} = 2 ]; then order=("${have[1]}" "${have[0]}"); fi
+	for b in "${order[@]}"; do run_one "$1" "$b" "$2" "$3"; done
+}
+
+echo "guest-bench: kernel $kver, $ncpu cpus, brokers: ${have[*]}, $repeat repetition(s), cases: $(echo $cases)"
+start=$(date +%s)
+for rep in $(seq "$repeat"); do
+	for name in $cases; do
+		[ -n "${C[$name]+x}" ] || { echo "guest-bench: unknown case $name" >&2; continue; }
+		run_case "$name" "$rep" "$ncpu"
+		if [ "$scaling" != none ] && [ "$ncpu" -gt 1 ] && [[ " $scale_cases " == *" $name "* ]]; then
+			set_cpus 1
+			run_case "$name" "$rep" 1
+			set_cpus "$ncpu"
+		fi
+	done
+done
+echo "guest-bench: done in $(( $(date +%s) - start )) s; results in $out/results.jsonl"

@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make bench`: kmqtt against Debian's mosquitto in one QEMU guest (stock Debian kernel,
+# 2 vCPUs, TCG), scenario by scenario interleaved, repeated, medians -> BENCHMARKS.md.
+# Never part of `make check`.
+#
+#   tests/bench/run-bench.sh [options]
+#     --quick               seconds per scenario, one repetition (also BENCH_QUICK=1)
+#     --repeat N            repetitions (default 3; BENCH_REPEAT)
+#     --no-kmqtt            mosquitto only (automatic when the module cannot be built)
+#     --cases "A B ..."     subset of the matrix (see guest-bench.sh; BENCH_CASES)
+#     --scaling MODE        hotplug (default): 1-vCPU runs in the same boot with cpu1
+#                           offline; boot: a second boot with --smp 1; none
+#     --paced-rate R        msg/s of the fixed paced load for CPU per message (1000)
+#     --out DIR             raw results (default /var/tmp/kmqtt-bench/DATE; BENCH_OUT)
+#     --report FILE         where to write the report (default: BENCHMARKS.md at the top)
+#     --no-report           keep the raw results only
+# The raw results are JSON lines (one per loadgen run); tests/bench/report.py turns them
+# into the report and can be rerun on them at any time.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cmdline="tests/bench/run-bench.sh${*:+ $*}"
+[ -n "${MAKELEVEL:-}" ] && cmdline="make bench${BENCH_QUICK:+ BENCH_QUICK=$BENCH_QUICK} ($cmdline)"
+
+quick=${BENCH_QUICK:-} repeat=${BENCH_REPEAT:-} no_kmqtt=${BENCH_NO_KMQTT:-} cases=${BENCH_CASES:-}
+scaling=${BENCH_SCALING:-hotplug} paced=${BENCH_PACED_RATE:-} out=${BENCH_OUT:-}
+report=$top/BENCHMARKS.md do_report=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) quick=1 ;;
+	--repeat) repeat=$2; shift ;;
+	--no-kmqtt|--no-module) no_kmqtt=1 ;;
+	--cases) cases=$2; shift ;;
+	--scaling) scaling=$2; shift ;;
+	--paced-rate) paced=$2; shift ;;
+	--out) out=$2; shift ;;
+	--report) report=$2; shift ;;
+	--no-report) do_report= ;;
+	-h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "run-bench: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+case $scaling in hotplug|boot|none) ;; *) echo "run-bench: --scaling hotplug|boot|none" >&2; exit 2 ;; esac
+
+note() { echo "run-bench: $*" >&2; }
+command -v mosquitto >/dev/null || { note "mosquitto missing (apt-get install mosquitto)"; exit 2; }
+[ -x "$top/tests/vm/run" ] || { note "tests/vm/run missing"; exit 2; }
+make -s -C "$here" loadgen || exit 2
+
+vmargs=()
+if [ -z "$no_kmqtt" ] && [ ! -e "$top/kmod/Kbuild" ]; then
+	note "kmod/Kbuild missing: the module cannot be built yet, measuring mosquitto only"
+	no_kmqtt=1
+fi
+gargs=()
+if [ -n "$no_kmqtt" ]; then
+	vmargs+=(--no-module)
+	gargs+=(--brokers mosquitto)
+fi
+[ -n "$quick" ] && gargs+=(--quick)
+[ -n "$repeat" ] && gargs+=(--repeat "$repeat")
+[ -n "$cases" ] && gargs+=(--cases "$cases")
+[ -n "$paced" ] && gargs+=(--paced-rate "$paced")
+
+: "${out:=/var/tmp/kmqtt-bench/$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$out" || exit 2
+out=$(realpath "$out")
+timeout=$([ -n "$quick" ] && echo 1800 || echo 10800)
+
+# ---- the machine -----------------------------------------------------------------------
+jstr() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+{
+	printf '{"date":%s,' "$(jstr "$(date -u '+%Y-%m-%d %H:%M:%S UTC')")"
+	printf '"command":%s,' "$(jstr "$cmdline")"
+	printf '"host_cpu":%s,' "$(jstr "$(lscpu | awk -F': *' '/^Model name/ { print $2; exit }')")"
+	printf '"host_cpus":%s,' "$(nproc)"
+	printf '"host_mem_kb":%s,' "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+	printf '"host_kernel":%s,' "$(jstr "$(uname -r)")"
+	printf '"qemu":%s,' "$(jstr "$(qemu-system-x86_64 --version | head -n 1)")"
+	printf '"git":%s,' "$(jstr "$(git -C "$top" describe --always --dirty 2>/dev/null || echo none)")"
+	printf '"out":%s}\n' "$(jstr "$out")"
+} >"$out/host.json"
+
+boot() {	# SMP DIR GUEST-ARGS...
+	local smp=$1 dir=$2; shift 2
+	mkdir -p "$dir"; chmod 777 "$dir"
+	note "booting the guest with $smp vCPU(s); raw results in $dir"
+	(cd "$top" && tests/vm/run --kernel stock --smp "$smp" --mem 2048 --timeout "$timeout" \
+		--out "$dir" --log "$dir/console.log" "${vmargs[@]}" -- tests/bench/guest-bench.sh "$@") |
+		tee "$dir/output.txt"
+	return "${PIPESTATUS[0]}"
+}
+
+rc=0
+case $scaling in
+hotplug) boot 2 "$out/smp2" "${gargs[@]}" || rc=$? ;;
+none) boot 2 "$out/smp2" "${gargs[@]}" --scaling none || rc=$? ;;
+boot)
+	boot 2 "$out/smp2" "${gargs[@]}" --scaling none || rc=$?
+	boot 1 "$out/smp1" "${gargs[@]}" --scaling only || rc=$?
+	;;
+esac
+[ "$rc" = 0 ] || note "the guest run ended with status $rc (partial results are still reported)"
+
+if [ -n "$do_report" ]; then
+	python3 "$here/report.py" --out "$report" "$out" || exit 2
+	note "wrote $report"
+fi
+exit "$rc"
