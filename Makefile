@@ -20,9 +20,7 @@ ifeq ($(origin KDIR),undefined)
     ifeq ($(KDIR),)
       KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1)
     endif
-    ifneq ($(KDIR),)
-      $(info kmqtt: no /lib/modules/$(KVER)/build; building against $(KDIR))
-    endif
+    KDIR_NOTE := kmqtt: no /lib/modules/$(KVER)/build; building against $(KDIR)
   endif
 endif
 KERNELRELEASE_OF_KDIR = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
@@ -37,6 +35,7 @@ HAVE_MQTTCTL := $(wildcard mqttctl/Makefile)
 all: modules mqttctl
 
 kdir-check:
+	$(if $(KDIR_NOTE),@echo "$(KDIR_NOTE)")
 	@test -n "$(KDIR)" -a -e "$(KDIR)/Makefile" || \
 	  { echo "kmqtt: no kernel build tree; pass KDIR=... (apt-get install linux-headers-amd64)" >&2; exit 1; }
 
@@ -70,13 +69,13 @@ endif
 	  test -f $$d/Makefile && $(MAKE) -C $$d clean; done; true
 
 style:
-	tests/vm/checkpatch kmod uapi
+	@tests/vm/checkpatch kmod uapi
 
 check:
-	tests/run-check
+	@tests/run-check
 
 run:
-	tests/vm/serve --port $(PORT)
+	@tests/vm/serve --port $(PORT)
 
 bench:
 	$(MAKE) -C tests/bench

@@ -28,6 +28,7 @@
 #include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -449,6 +450,9 @@ kmqtt_auth_authenticate(struct kmqtt_broker *b, const struct mqtt_bytes *user,
 	memzero_explicit(&c, sizeof(c));
 	return known && ok ? KMQTT_AUTH_OK : KMQTT_AUTH_BAD;
 }
+
+/* sha512 is often a module: have modprobe load it with us. */
+MODULE_SOFTDEP("pre: sha512");
 
 const struct kmqtt_broker_ops kmqtt_auth_ops = {
 	.authenticate = kmqtt_auth_authenticate,

@@ -152,7 +152,19 @@ int mqtt_decode_fixed_header(const u8 *buf, size_t len, u32 max_packet,
  * is then decodable). Returns 0 or -EBADMSG with *@err set.
  *
  * For CONNECT with an unknown protocol level but a valid name, the decoder
- * succeeds and leaves the level as found: the engine answers CONNACK 0x01.
+ * succeeds and leaves the level as found (the rest of the packet is not
+ * decoded: its layout may differ): the engine answers CONNACK 0x01. A known
+ * level under the other version's name ("MQTT" level 3, "MQIsdp" level 4)
+ * is just as unsupported and is reported as level 0.
+ *
+ * 3.1.1 rules apply exactly. For 3.1 ("MQIsdp") connections, as in that
+ * specification and in Mosquitto: PUBREL/SUBSCRIBE/UNSUBSCRIBE may carry
+ * DUP, a QoS 0 PUBLISH may carry DUP, the CONNECT reserved flag is not
+ * checked, a password without a username (or a password flag without the
+ * field) is accepted. Topic names (PUBLISH, will) are checked for syntax
+ * here (MQTT_ERR_BAD_TOPIC) but not against the level limit: that is the
+ * engine's, with mqtt_topic_name_valid(..., limits.max_topic_levels).
+ * Filters are only bounded and UTF-8 checked (see mqtt_next_filter()).
  */
 int mqtt_decode(const u8 *buf, size_t len, u8 level, struct mqtt_packet *pkt,
 		enum mqtt_error *err);

@@ -68,7 +68,7 @@
 /* Bytes received / sent per io_work run before yielding to other clients. */
 #define KMQTT_RX_BUDGET		(64 * 1024)
 #define KMQTT_TX_BUDGET		(256 * 1024)
-/* Segments per sendmsg: one PUBLISH is up to 4 (header, topic, id, payload). */
+/* Segments per sendmsg (on the stack: keep the frame under 1 KiB). */
 #define KMQTT_TX_IOV		32
 
 enum {
@@ -271,25 +271,36 @@ static int kmqtt_conn_tx(struct kmqtt_conn *conn, size_t budget)
 	return ret;
 }
 
-/* Make room for the frame being received (engine's figure) or a chunk. */
+/*
+ * Make room to receive into. A buffer that is full holds the start of one
+ * frame the engine has sized (it consumes every complete frame): grow it
+ * towards that size, doubling, so that memory follows the bytes a client
+ * has actually sent, not the length it announced.
+ */
 static int kmqtt_conn_rx_reserve(struct kmqtt_conn *conn)
 {
-	size_t want = kmqtt_client_rx_frame_size(conn->client);
+	size_t want, cap;
 	u8 *buf;
 
+	if (conn->rxlen < conn->rxcap)
+		return 0;
+	want = kmqtt_client_rx_frame_size(conn->client);
 	if (WARN_ON_ONCE(want > MQTT_MAX_REMAINING + MQTT_MAX_FIXED_HEADER))
 		return -EPROTO;
-	want = max_t(size_t, want, KMQTT_RX_CHUNK);
-	if (want <= conn->rxcap)
-		return 0;
-	buf = kvmalloc(want, GFP_KERNEL_ACCOUNT);
+	cap = max_t(size_t, KMQTT_RX_CHUNK, conn->rxcap * 2);
+	if (conn->rxcap)
+		cap = min(cap, want);
+	/* Full, yet the engine did not take a complete frame: its bug. */
+	if (WARN_ON_ONCE(cap <= conn->rxlen))
+		return -EPROTO;
+	buf = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
 	if (conn->rxlen)
 		memcpy(buf, conn->rxbuf, conn->rxlen);
 	kvfree(conn->rxbuf);
 	conn->rxbuf = buf;
-	conn->rxcap = want;
+	conn->rxcap = cap;
 	return 0;
 }
 
@@ -309,12 +320,6 @@ static int kmqtt_conn_rx(struct kmqtt_conn *conn, size_t budget)
 		err = kmqtt_conn_rx_reserve(conn);
 		if (err)
 			return err;
-		/*
-		 * Never full here: the engine consumes every complete frame,
-		 * and the buffer holds the frame being received.
-		 */
-		if (WARN_ON_ONCE(conn->rxlen >= conn->rxcap))
-			return -EPROTO;
 		vec.iov_base = conn->rxbuf + conn->rxlen;
 		vec.iov_len = conn->rxcap - conn->rxlen;
 		n = kernel_recvmsg(conn->sock, &msg, &vec, 1, vec.iov_len,
@@ -498,9 +503,15 @@ void kmqtt_conn_start(struct kmqtt_listener *l, struct socket *sock)
 
 	spin_lock(&kn->conns_lock);
 	list_add_tail(&conn->entry, &kn->conns);
-	/* The namespace started closing while we set up: close at once. */
+	/*
+	 * The namespace started closing while we set up: close at once.
+	 * Otherwise make sure the tick runs; under the lock, so that it is
+	 * never armed after kmqtt_conns_exit() has cancelled it.
+	 */
 	if (kn->conns_closing)
 		set_bit(KMQTT_CONN_CLOSE, &conn->flags);
+	else
+		queue_delayed_work(kmqtt_wq, &kn->tick_work, HZ);
 	spin_unlock(&kn->conns_lock);
 
 	/*
@@ -512,7 +523,6 @@ void kmqtt_conn_start(struct kmqtt_listener *l, struct socket *sock)
 	set_bit(KMQTT_CONN_RX, &conn->flags);
 	set_bit(KMQTT_CONN_STARTED, &conn->flags);
 	kmqtt_conn_queue(conn);
-	queue_delayed_work(kmqtt_wq, &kn->tick_work, HZ);
 	return;
 
 fail:
@@ -532,16 +542,15 @@ static void kmqtt_conns_tick(struct work_struct *work)
 	struct kmqtt_net *kn = container_of(to_delayed_work(work),
 					    struct kmqtt_net, tick_work);
 	struct kmqtt_conn *conn;
-	bool again;
 
 	spin_lock(&kn->conns_lock);
 	list_for_each_entry(conn, &kn->conns, entry)
 		kmqtt_conn_event(conn, KMQTT_CONN_TICK);
-	again = kn->conn_count && !kn->conns_closing;
-	spin_unlock(&kn->conns_lock);
-	if (again)
+	/* Idle namespaces don't tick; kmqtt_conn_start() rearms it. */
+	if (kn->conn_count && !kn->conns_closing)
 		queue_delayed_work(kmqtt_wq, &kn->tick_work,
 				   round_jiffies_relative(HZ));
+	spin_unlock(&kn->conns_lock);
 }
 
 void kmqtt_conns_init(struct kmqtt_net *kn)

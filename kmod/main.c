@@ -95,7 +95,8 @@ static int kmqtt_boot_listeners(struct kmqtt_net *kn)
 			continue;
 		}
 		pr_err("cannot listen on %pISpc: %d%s\n", addr, err,
-		       err == -EADDRINUSE ? " (address in use)" : "");
+		       err == -EADDRINUSE ? " (address in use)" :
+		       err == -EEXIST ? " (listed twice)" : "");
 		return err;
 	}
 	return 0;

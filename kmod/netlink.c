@@ -239,8 +239,10 @@ static int kmqtt_nl_listener_add(struct sk_buff *skb, struct genl_info *info)
 	struct sockaddr_storage ss;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_LISTENER))
+	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_LISTENER)) {
+		GENL_SET_ERR_MSG(info, "listener attribute missing");
 		return -EINVAL;
+	}
 	err = kmqtt_nl_parse_listener(attr, &ss, info->extack);
 	if (err)
 		return err;
@@ -258,8 +260,10 @@ static int kmqtt_nl_listener_del(struct sk_buff *skb, struct genl_info *info)
 	struct sockaddr_storage ss;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_LISTENER))
+	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_LISTENER)) {
+		GENL_SET_ERR_MSG(info, "listener attribute missing");
 		return -EINVAL;
+	}
 	err = kmqtt_nl_parse_listener(attr, &ss, info->extack);
 	if (err)
 		return err;
@@ -450,8 +454,10 @@ static int kmqtt_nl_limit_set(struct sk_buff *skb, struct genl_info *info)
 	struct kmqtt_limits l;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_LIMITS))
+	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_LIMITS)) {
+		GENL_SET_ERR_MSG(info, "limits attribute missing");
 		return -EINVAL;
+	}
 	mutex_lock(&kmqtt_ctl_mutex);
 	mutex_lock(&b->config_lock);
 	l = b->limits;
@@ -574,8 +580,10 @@ static int kmqtt_nl_client_kick(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *id = info->attrs[KMQTT_A_CLIENT_ID];
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_CLIENT_ID))
+	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_CLIENT_ID)) {
+		GENL_SET_ERR_MSG(info, "client id missing");
 		return -EINVAL;
+	}
 	err = kmqtt_broker_kick_client(&kmqtt_nl_kn(info)->broker,
 				       nla_data(id), strlen(nla_data(id)));
 	if (err == -ENOENT)
@@ -589,8 +597,10 @@ static int kmqtt_nl_client_del(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *id = info->attrs[KMQTT_A_CLIENT_ID];
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_CLIENT_ID))
+	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_CLIENT_ID)) {
+		GENL_SET_ERR_MSG(info, "client id missing");
 		return -EINVAL;
+	}
 	err = kmqtt_broker_remove_session(&kmqtt_nl_kn(info)->broker,
 					  nla_data(id), strlen(nla_data(id)));
 	if (err == -ENOENT)

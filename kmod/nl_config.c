@@ -108,8 +108,10 @@ int kmqtt_nl_user_add(struct sk_buff *skb, struct genl_info *info)
 	struct kmqtt_nl_user *u;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_USER))
+	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_USER)) {
+		GENL_SET_ERR_MSG(info, "user attribute missing");
 		return -EINVAL;
+	}
 	u = kzalloc(sizeof(*u), GFP_KERNEL);
 	if (!u)
 		return -ENOMEM;
@@ -132,8 +134,10 @@ int kmqtt_nl_user_del(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *nest = info->attrs[KMQTT_A_USER];
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_USER))
+	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_USER)) {
+		GENL_SET_ERR_MSG(info, "user attribute missing");
 		return -EINVAL;
+	}
 	err = nla_parse_nested(tb, KMQTT_USER_A_MAX, nest, kmqtt_user_policy,
 			       info->extack);
 	if (err)
@@ -322,8 +326,10 @@ int kmqtt_nl_acl_set(struct sk_buff *skb, struct genl_info *info)
 	struct kmqtt_acl *acl;
 	int err = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_ACL_RULES))
+	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_ACL_RULES)) {
+		GENL_SET_ERR_MSG(info, "ACL rule list missing");
 		return -EINVAL;
+	}
 	acl = kmqtt_nl_build_acl(info, &err);
 	if (!acl)
 		return err;

@@ -79,6 +79,7 @@ typedef unsigned int gfp_t;
 #define __rcu
 #define __must_check __attribute__((warn_unused_result))
 #define __maybe_unused __attribute__((unused))
+#define __weak __attribute__((weak))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #define fallthrough __attribute__((fallthrough))
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -433,7 +434,7 @@ static inline void hlist_del_init(struct hlist_node *n)
  * Reader sections are counted so that rcu_dereference() outside one is
  * reported, as lockdep does in the kernel (one weak definition per program).
  */
-int kmqtt_rcu_depth __attribute__((weak));
+int kmqtt_rcu_depth __weak;
 #define rcu_read_lock() ((void)kmqtt_rcu_depth++)
 #define rcu_read_unlock() ((void)kmqtt_rcu_depth--)
 #define rcu_read_lock_held() (kmqtt_rcu_depth > 0)
@@ -466,7 +467,7 @@ struct rcu_head {
 };
 
 #define kfree_rcu(ptr, field) kfree(ptr)
-#define call_rcu(head, fn) (fn)(head)
+#define call_rcu(head, fn) ((fn)(head))
 
 /* Locks: no-ops, recorded so that tests can assert balance if they wish. */
 typedef struct {

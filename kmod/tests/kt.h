@@ -22,8 +22,12 @@ struct kt_case {
 
 #define KT_CASE(fn) { #fn, fn }
 
-/* A byte-string literal and its length (without the terminating NUL). */
-#define KT_B(s) ((const u8 *)(s)), (sizeof(s) - 1)
+/*
+ * A byte-string literal and its length (without the terminating NUL), as
+ * two arguments: f(KT_B("a/b")) is f((const u8 *)"a/b", 3).
+ */
+#define KT_ARGS(...) __VA_ARGS__
+#define KT_B(s) KT_ARGS((const u8 *)(s), (sizeof(s) - 1))
 
 /* Evaluates each argument once. */
 #define KT_EQ(t, a, b)							\

@@ -10,7 +10,7 @@
 
 #include <kunit/test.h>
 
-typedef struct kunit kt_ctx;
+#define kt_ctx struct kunit
 
 #define KT_CHECK(t, cond, fmt, ...) \
 	KUNIT_EXPECT_TRUE_MSG(t, cond, fmt, ##__VA_ARGS__)

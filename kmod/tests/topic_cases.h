@@ -634,7 +634,6 @@ static void topic_tree_random(kt_ctx *t)
 	if (!st)
 		return;
 	s = st->s;
-#define fil st->fil
 #define KT_RAND() (seed = seed * 1103515245 + 12345, (seed >> 16) & 0x7fff)
 	KT_EQ(t, kmqtt_topic_tree_init(&tree), 0);
 	for (step = 0; step < 3000; step++) {
@@ -651,12 +650,12 @@ static void topic_tree_random(kt_ctx *t)
 
 				if (!strcmp(x, "#") && l != nl - 1)
 					x = "+";
-				n += scnprintf(fil[i] + n, sizeof(fil[i]) - n,
+				n += scnprintf(st->fil[i] + n, sizeof(st->fil[i]) - n,
 					       "%s%s", l ? "/" : "", x);
 			}
-			if (!mqtt_topic_filter_valid((const u8 *)fil[i], n, 0))
+			if (!mqtt_topic_filter_valid((const u8 *)st->fil[i], n, 0))
 				continue;
-			s[i] = kmqtt_topic_subscribe(&tree, (const u8 *)fil[i],
+			s[i] = kmqtt_topic_subscribe(&tree, (const u8 *)st->fil[i],
 						     n, (void *)(unsigned long)
 						     (i + 1), 0, &err);
 			if (!s[i])
@@ -676,19 +675,18 @@ static void topic_tree_random(kt_ctx *t)
 		kt_match(&tree, name, &st->h);
 		for (j = 0; j < KT_MAX_SUBS; j++) {
 			bool want = s[j] &&
-				mqtt_topic_matches((const u8 *)fil[j],
-						   strlen(fil[j]),
+				mqtt_topic_matches((const u8 *)st->fil[j],
+						   strlen(st->fil[j]),
 						   (const u8 *)name, n);
 
 			if (st->h.count[j] != want) {
 				bad++;
 				KT_CHECK(t, 0, "step %u: '%s' vs '%s': %u",
-					 step, fil[j], name, st->h.count[j]);
+					 step, st->fil[j], name, st->h.count[j]);
 			}
 		}
 	}
 #undef KT_RAND
-#undef fil
 	KT_EQ(t, bad, 0);
 	for (step = 0; step < KT_MAX_SUBS; step++) {
 		if (s[step])

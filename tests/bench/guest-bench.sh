@@ -38,10 +38,10 @@ while [ $# -gt 0 ]; do
 done
 if [ -n "$quick" ]; then
 	: "${repeat:=1}" "${dur:=2}" "${warm:=0.5}" "${storm_conns:=500}" "${paced:=500}"
-	sdur=1 swarm=0.3 ssteps=2
+	sdur=1 swarm=0.3 ssteps=2 settle_max=30
 else
 	: "${repeat:=3}" "${dur:=8}" "${warm:=2}" "${storm_conns:=2000}" "${paced:=1000}"
-	sdur=3 swarm=1 ssteps=5
+	sdur=3 swarm=1 ssteps=5 settle_max=120
 fi
 [ -x "$LG" ] || { echo "guest-bench: $LG missing (make -C tests/bench)" >&2; exit 2; }
 
@@ -138,6 +138,25 @@ set_cpus() {	# N: keep cpus 0..N-1 online
 	sleep 0.5
 }
 
+# Wait until the guest is idle again: a broker may still be working through the
+# backlog an unpaced run left behind, which must not be charged to the next run.
+idle_ticks() { awk '$1 == "cpu" { print $5 + $6 }' /proc/stat; }
+settle() {
+	local t0 i0 i1 w0 w1 busy
+	t0=$(date +%s)
+	while :; do
+		i0=$(idle_ticks); w0=$(date +%s%N)
+		sleep 0.5
+		i1=$(idle_ticks); w1=$(date +%s%N)
+		busy=$(( 100 - (i1 - i0) * 100 * 1000000000 / ($(nproc) * 100 * (w1 - w0)) ))
+		[ "$busy" -lt 15 ] && return 0
+		if [ $(( $(date +%s) - t0 )) -ge "$settle_max" ]; then
+			echo "guest-bench: guest still ${busy}% busy after ${settle_max}s, going on" >&2
+			return 1
+		fi
+	done
+}
+
 run_one() {	# CASE BROKER REP CPUS
 	local name=$1 broker=$2 rep=$3 cpus=$4 port extra=() json rc mem=
 	local -x BENCH_BROKER_PID=
@@ -151,6 +170,7 @@ run_one() {	# CASE BROKER REP CPUS
 	else
 		port=1883
 	fi
+	settle
 	if [ "$name" = storm ]; then
 		rm -f "$scratch"/mem.*.json
 		extra+=(--hook "$here/memprobe.sh $scratch/mem")

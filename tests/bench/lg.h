@@ -53,6 +53,7 @@ struct lg_opts {
 	int search_steps;
 	double sustain;		/* fraction of target that must be delivered */
 	int tick_us;
+	double settle;		/* search: max seconds to wait for idle between trials */
 	int quiet;
 	int trial;		/* trial number, part of client ids */
 };

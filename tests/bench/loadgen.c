@@ -556,13 +556,31 @@ static bool trial_pass(const struct lg_opts *o, const struct lg_result *res)
 	return res->ok && !res->lost && (double)res->deliv_window >= want;
 }
 
+/* Between trials: wait (at most 30 s) until the machine is idle again, so that a
+ * broker's leftover backlog from an overloaded trial is not charged to the next. */
+static void settle(double max_s)
+{
+	double tck = (double)sysconf(_SC_CLK_TCK);
+	uint64_t end = lg_now() + (uint64_t)(max_s * 1e9);
+	struct lg_cpu a, b;
+
+	do {
+		lg_cpu_sample(&a, 0);
+		sleep_s(0.3);
+		lg_cpu_sample(&b, 0);
+		if (b.ncpu && (double)(b.idle_ticks - a.idle_ticks) / tck >=
+		    0.85 * b.ncpu * (double)(b.mono_ns - a.mono_ns) / 1e9)
+			return;
+	} while (lg_now() < end);
+}
+
 static int find_max_rate(struct lg_opts *o)
 {
 	struct lg_result best = { 0 }, res;
 	double lo = 0, hi = 0, rate = o->rate_start;
 	char extra[4096], *e = extra;
 	size_t left = sizeof(extra);
-	int n = 0, step;
+	int n = 0, bisect = 0;
 
 	e += snprintf(e, left, "\"search\":[");
 	left = sizeof(extra) - (size_t)(e - extra);
@@ -571,6 +589,8 @@ static int find_max_rate(struct lg_opts *o)
 
 		o->rate = rate;
 		o->trial = n;
+		if (n && o->settle > 0)
+			settle(o->settle);
 		run_trial(o, &res);
 		pass = trial_pass(o, &res);
 		if (!o->quiet) {
@@ -607,8 +627,8 @@ static int find_max_rate(struct lg_opts *o)
 			rate /= 2;
 			continue;
 		}
-		step = n;
-		if (hi - lo <= lo * 0.04 || step > o->search_steps + 12)
+		/* bracketed: bisect, to within 4 % or search_steps steps */
+		if (hi - lo <= lo * 0.04 || bisect++ >= o->search_steps)
 			break;
 		rate = floor((lo + hi) / 2);
 	}
@@ -653,8 +673,10 @@ static void usage(FILE *f)
 "      --broker-pid PID            also account PID's CPU time (schedstat)\n"
 "      --find-max-rate             search the highest paced rate with zero loss\n"
 "      --rate-start R --rate-max R --search-steps N --sustain F (0.95)\n"
-"      --drain-timeout S (10) --drain-idle S (2) --setup-timeout S (60)\n"
+"      --drain-timeout S (QoS 0: 3, else 10) --drain-idle S (2) --setup-timeout S (60)\n"
 "      --tick-us US                pacing tick (default 1000)\n"
+"      --settle S                  search: wait up to S s for an idle machine between\n"
+"                                  trials (default 30; 0 = no wait)\n"
 "      --label TEXT                copied into the JSON line\n"
 "      --quiet                     no human line\n");
 }
@@ -674,7 +696,7 @@ static enum lg_scenario parse_scenario(const char *s)
 enum {
 	OPT_CONC = 1000, OPT_HOLD, OPT_HOOK, OPT_BPID, OPT_FIND, OPT_RSTART,
 	OPT_RMAX, OPT_STEPS, OPT_SUSTAIN, OPT_DTIMEOUT, OPT_DIDLE, OPT_STIMEOUT,
-	OPT_TICK, OPT_LABEL, OPT_QUIET,
+	OPT_TICK, OPT_LABEL, OPT_QUIET, OPT_SETTLE,
 };
 
 int main(int argc, char **argv)
@@ -695,15 +717,16 @@ int main(int argc, char **argv)
 		{ "drain-timeout", 1, NULL, OPT_DTIMEOUT }, { "drain-idle", 1, NULL, OPT_DIDLE },
 		{ "setup-timeout", 1, NULL, OPT_STIMEOUT }, { "tick-us", 1, NULL, OPT_TICK },
 		{ "label", 1, NULL, OPT_LABEL }, { "quiet", 0, NULL, OPT_QUIET },
+		{ "settle", 1, NULL, OPT_SETTLE },
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	struct lg_opts o = {
 		.qos = 0, .payload = 64, .duration = 10, .warmup = 2,
-		.drain_timeout = 10, .drain_idle = 2, .setup_timeout = 60,
+		.drain_timeout = -1, .drain_idle = 2, .setup_timeout = 60,
 		.pubs = -1, .subs = -1, .conns = 2000, .threads = 1, .inflight = 20,
 		.keepalive = 60, .host = "127.0.0.1", .port = 1883, .conc = 100,
 		.rate = -1, .rate_start = 1000, .rate_max = 1e6, .search_steps = 5,
-		.sustain = 0.95, .tick_us = 1000,
+		.sustain = 0.95, .tick_us = 1000, .settle = 30,
 	};
 	struct lg_result res;
 	bool have_scn = false;
@@ -742,6 +765,7 @@ int main(int argc, char **argv)
 		case OPT_TICK: o.tick_us = atoi(optarg); break;
 		case OPT_LABEL: o.label = optarg; break;
 		case OPT_QUIET: o.quiet = 1; break;
+		case OPT_SETTLE: o.settle = atof(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -773,6 +797,8 @@ int main(int argc, char **argv)
 	}
 	if (o.rate < 0)
 		o.rate = 0;
+	if (o.drain_timeout < 0)	/* QoS 0 losses are allowed: do not wait long */
+		o.drain_timeout = o.qos ? 10 : 3;
 	if (o.scenario != SC_STORM)
 		o.conns = o.pubs + o.subs;
 	if (o.qos < 0 || o.qos > 2 || o.payload < LG_HDR || o.payload > (1 << 20) ||

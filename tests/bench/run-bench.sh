@@ -47,11 +47,11 @@ case $scaling in hotplug|boot|none) ;; *) echo "run-bench: --scaling hotplug|boo
 note() { echo "run-bench: $*" >&2; }
 command -v mosquitto >/dev/null || { note "mosquitto missing (apt-get install mosquitto)"; exit 2; }
 [ -x "$top/tests/vm/run" ] || { note "tests/vm/run missing"; exit 2; }
-make -s -C "$here" loadgen || exit 2
+make -s -C "$here" loadgen >/dev/null || exit 2
 
 vmargs=()
-if [ -z "$no_kmqtt" ] && [ ! -e "$top/kmod/Kbuild" ]; then
-	note "kmod/Kbuild missing: the module cannot be built yet, measuring mosquitto only"
+if [ -z "$no_kmqtt" ] && ! "$top/tests/vm/build-module" --kernel stock kmqtt >/dev/null; then
+	note "kmqtt.ko does not build for the stock kernel: measuring mosquitto only"
 	no_kmqtt=1
 fi
 gargs=()
@@ -87,10 +87,19 @@ boot() {	# SMP DIR GUEST-ARGS...
 	local smp=$1 dir=$2; shift 2
 	mkdir -p "$dir"; chmod 777 "$dir"
 	note "booting the guest with $smp vCPU(s); raw results in $dir"
-	(cd "$top" && tests/vm/run --kernel stock --smp "$smp" --mem 2048 --timeout "$timeout" \
-		--out "$dir" --log "$dir/console.log" "${vmargs[@]}" -- tests/bench/guest-bench.sh "$@") |
-		tee "$dir/output.txt"
-	return "${PIPESTATUS[0]}"
+	# Not a pipe into tee: a child of the harness that outlives it (its timeout
+	# watchdog) would keep the pipe open, and us waiting, until it expires.
+	(cd "$top" && exec tests/vm/run --kernel stock --smp "$smp" --mem 2048 --timeout "$timeout" \
+		--out "$dir" --log "$dir/console.log" "${vmargs[@]}" -- tests/bench/guest-bench.sh "$@") \
+		>"$dir/output.txt" 2>&1 &
+	local pid=$! rc
+	tail -n +1 -f --pid="$pid" "$dir/output.txt" &
+	local tpid=$!
+	trap 'kill $pid 2>/dev/null' INT TERM
+	wait "$pid"; rc=$?
+	trap - INT TERM
+	sleep 0.5; kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null
+	return "$rc"
 }
 
 rc=0

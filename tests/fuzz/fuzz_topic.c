@@ -208,7 +208,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		case 2:	/* publish: match */
 			if (!mqtt_topic_name_valid(t, len, 0))
 				break;
+			rcu_read_lock();
 			kmqtt_topic_match(&tree, t, len, on_match, &h);
+			rcu_read_unlock();
 			for (i = 0; i < SLOTS; i++) {
 				bool want = slots[i].sub &&
 					mqtt_topic_matches(slots[i].filter,

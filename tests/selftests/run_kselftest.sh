@@ -11,7 +11,8 @@
 # Environment: KMQTT_HOST (127.0.0.1), KMQTT_PORT (1883),
 # KMQTT_BROKER (kmqtt|mosquitto, default kmqtt), KMQTT_TEST (run one test
 # inside each program, see README.md), KMQTT_OUT (scratch directory),
-# KMQTT_PROG_TIMEOUT (seconds per program, default from ./settings).
+# KMQTT_PROG_TIMEOUT (seconds per program, default from ./settings),
+# KMQTT_NO_PROBE=1 (do not check first that a broker answers CONNECT).
 #
 # Output format (documented in README.md): results are FLATTENED.  Every
 # test case of every program becomes one top-level line
@@ -21,7 +22,8 @@
 # "# " comment.  A program that prints no results at all counts as one case
 # named after the program, judged by its exit status (0 pass, 4 skip).  A
 # program that crashes, times out or reports fewer results than its plan
-# adds one "not ok" line.  The plan "1..N" comes last, as TAP allows, since
+# adds one "not ok" line.  Before any program, one case checks that a
+# broker answers CONNECT; if none does, "Bail out!" ends the run.  The plan "1..N" comes last, as TAP allows, since
 # the number of cases is only known at the end; a "# Totals:" line precedes
 # it.  The exit status is 0 when nothing failed.
 
@@ -83,6 +85,22 @@ result() { # status name [directive]
 	*) fail=$((fail + 1)); echo "not ok $n $2${3:+ # $3}" ;;
 	esac
 }
+
+# One probe first: a missing or silent broker would otherwise cost every
+# test its full timeout.  KMQTT_NO_PROBE=1 skips it.
+if [ -z "${KMQTT_NO_PROBE:-}" ]; then
+	if [ -x ./kst_probe ] && ./kst_probe > "$tmp/probe" 2>&1; then
+		result ok "selftests: broker answers CONNECT at $KMQTT_HOST:$KMQTT_PORT"
+	else
+		sed 's/^/# /' "$tmp/probe" 2>/dev/null
+		[ -x ./kst_probe ] || echo "# kst_probe not built (run make on the host)"
+		result fail "selftests: broker answers CONNECT at $KMQTT_HOST:$KMQTT_PORT"
+		echo "Bail out! no broker at $KMQTT_HOST:$KMQTT_PORT"
+		echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+		echo "1..$n"
+		exit 1
+	fi
+fi
 
 for prog in $list; do
 	echo "# selftests: kmqtt: $prog"

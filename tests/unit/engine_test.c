@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Protocol engine unit tests: the shared cases of kmod/tests/engine_cases.h. */
+/*
+ * Protocol engine unit tests: the shared cases of kmod/tests/engine_cases.h
+ * and delivery_cases.h.
+ */
 #include "kt_user.h"
 #include "tests/engine_cases.h"
+#include "tests/delivery_cases.h"
 
 int main(void)
 {
-	return kt_main("engine", engine_cases, ARRAY_SIZE(engine_cases));
+	kt_run("engine", engine_cases, ARRAY_SIZE(engine_cases));
+	kt_run("delivery", delivery_cases, ARRAY_SIZE(delivery_cases));
+	return kt_finish();
 }
