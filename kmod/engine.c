@@ -626,13 +626,24 @@ long kmqtt_client_input(struct kmqtt_client *c, const u8 *buf, size_t len)
 
 		hl = mqtt_decode_fixed_header(buf + pos, len - pos, max_packet,
 					      &remaining, &err);
-		if (hl == 0) {
-			c->rx_need = 0;
-			break;
-		}
 		if (hl < 0) {
 			proto_error(c, err);
 			ret = -EPROTO;
+			break;
+		}
+		/*
+		 * The first packet must be CONNECT [MQTT-3.1.0-1]: anything
+		 * else (an HTTP request...) is refused from its first byte,
+		 * not buffered up to the length it announces.
+		 */
+		if (c->state == KMQTT_CLIENT_WAIT_CONNECT &&
+		    (buf[pos] >> 4) != MQTT_CONNECT) {
+			proto_error(c, MQTT_ERR_UNEXPECTED);
+			ret = -EPROTO;
+			break;
+		}
+		if (hl == 0) {
+			c->rx_need = 0;
 			break;
 		}
 		frame = (size_t)hl + remaining;
@@ -657,11 +668,12 @@ long kmqtt_client_input(struct kmqtt_client *c, const u8 *buf, size_t len)
 		}
 		/* Anything handled may have made output (acks, window). */
 		c->tx_kick = true;
+		/* Received, even the DISCONNECT or the frame that ends it. */
+		WRITE_ONCE(c->bytes_in, c->bytes_in + frame);
+		kmqtt_stat_add(&b->stats, KMQTT_STAT_BYTES_IN, frame);
 		if (ret < 0)
 			break;
 		pos += frame;
-		WRITE_ONCE(c->bytes_in, c->bytes_in + frame);
-		kmqtt_stat_add(&b->stats, KMQTT_STAT_BYTES_IN, frame);
 		WRITE_ONCE(c->last_rx, kmqtt_now_sec());
 	}
 	if (c->tx_kick) {

@@ -9,7 +9,9 @@
 #include "engine_cases.h"
 #include "delivery_cases.h"
 #include "session_cases.h"
+#include "conformance_cases.h"
 
 KMQTT_KUNIT_SUITE(engine, engine_cases);
 KMQTT_KUNIT_SUITE(delivery, delivery_cases);
 KMQTT_KUNIT_SUITE(session, session_cases);
+KMQTT_KUNIT_SUITE(conformance, conformance_cases);
