@@ -19,6 +19,15 @@
  *   Each run is bounded (KMQTT_RX_BUDGET, KMQTT_TX_BUDGET); a connection with
  *   more to do requeues itself behind the others.
  *
+ * Closing
+ *   Every cause ends in kmqtt_conn_teardown(), run by io_work and only once
+ *   (KMQTT_CONN_DEAD): EOF, socket error, the engine's negative verdict or
+ *   timeout are seen by io_work itself; the engine's close hook, listener
+ *   removal, namespace exit and rmmod set KMQTT_CONN_CLOSE and queue it.
+ *   Teardown unhooks the callbacks, sends what the engine still has (a
+ *   CONNACK refusal) without blocking, shuts down and releases the socket,
+ *   calls kmqtt_client_closed(), then unlinks and drops the base reference.
+ *
  * Event bits
  *   Whoever sets a bit that was clear queues io_work; whoever finds it already
  *   set need not, because a run that clears it is then still to come. io_work
@@ -42,7 +51,8 @@
  * Locks
  *   sk->sk_callback_lock: callbacks (read) vs hook / unhook (write).
  *   kn->conns_lock (spinlock, process context only): kn->conns,
- *     kn->conn_count, kn->conns_closing, listener->conns. Teardown unlinks
+ *     kn->conn_count, kn->conns_closing, listener->conns, and arming
+ *     kn->tick_work (never after kmqtt_conns_exit()). Teardown unlinks
  *     and wakes kn->conns_wait under it, and waiters test their condition
  *     under it, so a waiter that sees "gone" can free the listener or kn at
  *     once: teardown touches neither after unlocking.

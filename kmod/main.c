@@ -31,24 +31,48 @@ MODULE_PARM_DESC(listen,
 unsigned int kmqtt_net_id __read_mostly;
 struct workqueue_struct *kmqtt_wq __read_mostly;
 
-/* listen=, parsed once at load. */
-static struct sockaddr_storage kmqtt_boot_addrs[KMQTT_MAX_LISTENERS];
-static unsigned int kmqtt_boot_count;
-
 struct kmqtt_net *kmqtt_net(const struct net *net)
 {
 	return net_generic(net, kmqtt_net_id);
 }
 
-static int __init kmqtt_parse_listen(const char *param)
+/* Start one listen= listener in the initial namespace. */
+static int kmqtt_boot_listener(struct kmqtt_net *kn,
+			       const struct sockaddr_storage *addr)
 {
+	int err = kmqtt_listener_add(kn, addr);
+
+	if (!err) {
+		pr_info("listening on %pISpc\n", addr);
+		return 0;
+	}
+	/* A host without IPv6 (ipv6.disable=1, no ::1) keeps IPv4. */
+	if (addr->ss_family == AF_INET6 &&
+	    (err == -EAFNOSUPPORT || err == -EADDRNOTAVAIL)) {
+		pr_warn("IPv6 unavailable, not listening on %pISpc (%d)\n",
+			addr, err);
+		return 0;
+	}
+	pr_err("cannot listen on %pISpc: %d%s\n", addr, err,
+	       err == -EADDRINUSE ? " (address in use)" :
+	       err == -EEXIST ? " (listed twice)" : "");
+	return err;
+}
+
+/*
+ * Walk listen= (read-only once loaded): check every entry when @kn is NULL
+ * (module init, before anything starts), else start them in @kn.
+ */
+static int kmqtt_listen_param(struct kmqtt_net *kn)
+{
+	struct sockaddr_storage addr;
 	char *copy, *cursor, *tok;
+	unsigned int count = 0;
 	int err = 0;
 
-	kmqtt_boot_count = 0;
-	if (!param)
+	if (!kmqtt_listen)
 		return 0;
-	copy = kstrdup(param, GFP_KERNEL);
+	copy = kstrdup(kmqtt_listen, GFP_KERNEL);
 	if (!copy)
 		return -ENOMEM;
 	cursor = copy;
@@ -56,50 +80,26 @@ static int __init kmqtt_parse_listen(const char *param)
 		tok = strim(tok);
 		if (!*tok)
 			continue;
-		if (kmqtt_boot_count == KMQTT_MAX_LISTENERS) {
+		if (++count > KMQTT_MAX_LISTENERS) {
 			pr_err("listen=: more than %d addresses\n",
 			       KMQTT_MAX_LISTENERS);
 			err = -EINVAL;
 			break;
 		}
-		if (kmqtt_parse_addr(tok, &kmqtt_boot_addrs[kmqtt_boot_count])) {
+		if (kmqtt_parse_addr(tok, &addr)) {
 			pr_err("listen=: bad address \"%s\" (want ADDR:PORT, IPv6 in brackets, e.g. 127.0.0.1:1883,[::1]:1883)\n",
 			       tok);
 			err = -EINVAL;
 			break;
 		}
-		kmqtt_boot_count++;
+		if (kn) {
+			err = kmqtt_boot_listener(kn, &addr);
+			if (err)
+				break;
+		}
 	}
 	kfree(copy);
 	return err;
-}
-
-static int kmqtt_boot_listeners(struct kmqtt_net *kn)
-{
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < kmqtt_boot_count; i++) {
-		struct sockaddr_storage *addr = &kmqtt_boot_addrs[i];
-
-		err = kmqtt_listener_add(kn, addr);
-		if (!err) {
-			pr_info("listening on %pISpc\n", addr);
-			continue;
-		}
-		/* A host without IPv6 (ipv6.disable=1, no ::1) keeps IPv4. */
-		if (addr->ss_family == AF_INET6 &&
-		    (err == -EAFNOSUPPORT || err == -EADDRNOTAVAIL)) {
-			pr_warn("IPv6 unavailable, not listening on %pISpc (%d)\n",
-				addr, err);
-			continue;
-		}
-		pr_err("cannot listen on %pISpc: %d%s\n", addr, err,
-		       err == -EADDRINUSE ? " (address in use)" :
-		       err == -EEXIST ? " (listed twice)" : "");
-		return err;
-	}
-	return 0;
 }
 
 static int __net_init kmqtt_net_init(struct net *net)
@@ -115,7 +115,7 @@ static int __net_init kmqtt_net_init(struct net *net)
 
 	err = kmqtt_broker_init(&kn->broker, &kmqtt_auth_ops, kn);
 	if (err)
-		return err;
+		goto out_lock;
 	err = kmqtt_auth_init(kn);
 	if (err)
 		goto out_broker;
@@ -125,7 +125,7 @@ static int __net_init kmqtt_net_init(struct net *net)
 	kmqtt_sys_start(kn);
 
 	if (net_eq(net, &init_net)) {
-		err = kmqtt_boot_listeners(kn);
+		err = kmqtt_listen_param(kn);
 		if (err)
 			goto out_listeners;
 	}
@@ -140,6 +140,7 @@ out_auth:
 	kmqtt_auth_exit(kn);
 out_broker:
 	kmqtt_broker_destroy(&kn->broker);
+out_lock:
 	mutex_destroy(&kn->lock);
 	return err;
 }
@@ -170,7 +171,7 @@ static int __init kmqtt_init(void)
 {
 	int err;
 
-	err = kmqtt_parse_listen(kmqtt_listen);
+	err = kmqtt_listen_param(NULL);
 	if (err)
 		return err;
 	err = kmqtt_msg_cache_init();

@@ -138,23 +138,12 @@ set_cpus() {	# N: keep cpus 0..N-1 online
 	sleep 0.5
 }
 
-# Wait until the guest is idle again: a broker may still be working through the
-# backlog an unpaced run left behind, which must not be charged to the next run.
-idle_ticks() { awk '$1 == "cpu" { print $5 + $6 }' /proc/stat; }
+# Wait until the guest is idle again (< 15 % busy): a broker may still be working
+# through the backlog an unpaced run left behind, which must not be charged to the
+# next run.  In the load generator because fork+exec costs ~50 ms under TCG.
 settle() {
-	local t0 i0 i1 w0 w1 busy
-	t0=$(date +%s)
-	while :; do
-		i0=$(idle_ticks); w0=$(date +%s%N)
-		sleep 0.5
-		i1=$(idle_ticks); w1=$(date +%s%N)
-		busy=$(( 100 - (i1 - i0) * 100 * 1000000000 / ($(nproc) * 100 * (w1 - w0)) ))
-		[ "$busy" -lt 15 ] && return 0
-		if [ $(( $(date +%s) - t0 )) -ge "$settle_max" ]; then
-			echo "guest-bench: guest still ${busy}% busy after ${settle_max}s, going on" >&2
-			return 1
-		fi
-	done
+	"$LG" --wait-idle "$settle_max" ||
+		echo "guest-bench: guest still busy after ${settle_max}s, going on" >&2
 }
 
 run_one() {	# CASE BROKER REP CPUS

@@ -121,7 +121,7 @@ struct lg_conn {
 struct lg_thread {
 	int id;
 	pthread_t tid;
-	int ep, tfd;
+	int ep;
 	struct lg_run *run;
 	struct lg_conn **conns;
 	int nconns, next_connect, connecting, conc;
@@ -134,6 +134,7 @@ struct lg_thread {
 	uint64_t now;			/* refreshed every loop iteration */
 	uint64_t last_house;
 	int phase, phase_ack;		/* phase_ack is read by main (atomic) */
+	bool repace;			/* a paced publisher's window opened */
 };
 
 struct lg_cpu {

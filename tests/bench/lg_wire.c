@@ -649,8 +649,12 @@ static void do_read(struct lg_thread *t, struct lg_conn *c)
 	/* acknowledgements produced by this batch go out in one write */
 	lg_conn_flush(t, c);
 	if (c->state == CS_READY && c->role == ROLE_PUB && t->phase == PH_RUN &&
-	    t->run->o.rate <= 0 && t->run->o.qos)
-		lg_pub_fill(t, c, UINT64_MAX);
+	    t->run->o.qos) {
+		if (t->run->o.rate <= 0)
+			lg_pub_fill(t, c, UINT64_MAX);
+		else
+			t->repace = true;
+	}
 }
 
 void lg_conn_event(struct lg_thread *t, struct lg_conn *c, uint32_t ev)

@@ -115,16 +115,29 @@ static int failslab_kmqtt_caches(bool on)
 	DIR *d = opendir("/sys/kernel/slab");
 	struct dirent *e;
 	char f[512];
-	int n = 0;
+	int n = 0, err;
 
 	if (!d)
 		return 0;
 	while ((e = readdir(d))) {
+		char target[256] = "";
+
 		if (strncmp(e->d_name, "kmqtt", 5))
 			continue;
 		snprintf(f, sizeof(f), "/sys/kernel/slab/%s/failslab", e->d_name);
-		if (!wr(f, on ? "1" : "0"))
+		if (!wr(f, on ? "1" : "0")) {
 			n++;
+			continue;
+		}
+		err = errno;
+		if (on) {
+			snprintf(f, sizeof(f), "/sys/kernel/slab/%s", e->d_name);
+			if (readlink(f, target, sizeof(target) - 1) < 0)
+				target[0] = 0;
+			printf("# %s: failslab not settable (%s)%s%s\n", e->d_name,
+			       strerror(err), target[0] ? ", alias of " : "",
+			       target);
+		}
 	}
 	closedir(d);
 	return n;
@@ -365,6 +378,10 @@ static int case_failslab_control(void)
 			injected++;
 			errs[err == 0 ? 0 : err == -ENOMEM ? 1 : err == -ENOBUFS ? 2 :
 			     err == -EMSGSIZE ? 3 : 4]++;
+			if (err && err != -ENOMEM && err != -ENOBUFS &&
+			    err != -EMSGSIZE)
+				printf("# %s with allocation %u failed: error %d (%s)\n",
+				       req_names[req], nth, err, strerror(-err));
 		}
 		total += injected;
 		dl += snprintf(detail + dl, sizeof(detail) - dl, "%s%s %d",
