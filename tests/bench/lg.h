@@ -114,6 +114,7 @@ struct lg_conn {
 	/* subscriber */
 	char filter[96];
 	uint8_t *rel_bits;		/* QoS 2 ids waiting for PUBREL */
+	uint32_t rel_count;
 	struct lg_track *tracks;	/* one per publisher */
 	int granted;
 };

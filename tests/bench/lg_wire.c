@@ -222,6 +222,8 @@ static void conn_down(struct lg_thread *t, struct lg_conn *c)
 	/* what is still in flight can no longer complete: stop waiting */
 	if (c->inflight)
 		lg_store(&t->c.inflight, t->c.inflight - c->inflight);
+	if (c->rel_count)
+		lg_store(&t->c.rel_pending, t->c.rel_pending - c->rel_count);
 	close(c->fd);
 	c->fd = -1;
 	c->state = CS_CLOSED;
@@ -444,6 +446,7 @@ static void handle_publish(struct lg_thread *t, struct lg_conn *c, uint8_t h,
 			return;
 		}
 		c->rel_bits[pid >> 3] |= (uint8_t)(1u << (pid & 7));
+		c->rel_count++;
 		LG_INC(t, rel_pending);
 	}
 	if (plen < LG_HDR || get_le32(pl) != LG_MAGIC) {
@@ -530,6 +533,7 @@ static void handle_packet(struct lg_thread *t, struct lg_conn *c, uint8_t h,
 			break;
 		if (c->rel_bits[pid >> 3] & (1u << (pid & 7))) {
 			c->rel_bits[pid >> 3] &= (uint8_t)~(1u << (pid & 7));
+			c->rel_count--;
 			LG_DEC(t, rel_pending);
 		} else {
 			LG_INC(t, proto_err);	/* still answer, as 3.1.1 says */

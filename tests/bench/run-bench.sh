@@ -68,6 +68,11 @@ fi
 mkdir -p "$out" || exit 2
 out=$(realpath "$out")
 timeout=$([ -n "$quick" ] && echo 1800 || echo 10800)
+read -r load1 _ </proc/loadavg
+if [ "${load1%.*}" -ge 1 ]; then
+	note "the host is busy (load $load1, $(pgrep -c -x qemu-system-x86_64 || true) QEMU running):" \
+		"TCG guests have no steal time, so expect noisy figures"
+fi
 
 # ---- the machine -----------------------------------------------------------------------
 jstr() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
@@ -80,6 +85,8 @@ jstr() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
 	printf '"host_kernel":%s,' "$(jstr "$(uname -r)")"
 	printf '"qemu":%s,' "$(jstr "$(qemu-system-x86_64 --version | head -n 1)")"
 	printf '"git":%s,' "$(jstr "$(git -C "$top" describe --always --dirty 2>/dev/null || echo none)")"
+	printf '"host_load_start":%s,' "$(jstr "$(cut -d' ' -f1-3 /proc/loadavg)")"
+	printf '"host_qemus_start":%s,' "$(pgrep -c -x qemu-system-x86_64 || true)"
 	printf '"out":%s}\n' "$(jstr "$out")"
 } >"$out/host.json"
 
@@ -112,6 +119,13 @@ boot)
 	;;
 esac
 [ "$rc" = 0 ] || note "the guest run ended with status $rc (partial results are still reported)"
+python3 - "$out/host.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+h = json.load(open(p))
+h["host_load_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
+json.dump(h, open(p, "w"))
+PY
 
 if [ -n "$do_report" ]; then
 	python3 "$here/report.py" --out "$report" "$out" || exit 2

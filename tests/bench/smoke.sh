@@ -6,7 +6,7 @@
 #     the load generator must report exactly that (and fail the run where it should).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-LG=$here/loadgen
+LG=${LOADGEN:-$here/loadgen}
 tmp=$(mktemp -d)
 pids=()
 cleanup() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
