@@ -16,14 +16,18 @@
  * -EINVAL (or -ERANGE) and an extended ACK message naming the attribute.
  * Nothing is changed by a request that fails.
  *
- * Permissions: every command that changes state, and USER_GET (it returns
- * password hashes), requires CAP_NET_ADMIN in the user namespace that owns
- * the network namespace; other listings are open to everyone in the
- * namespace. A refused request fails with -EPERM.
+ * Permissions: every command that changes state, USER_GET (it returns
+ * password hashes) and RETAINED_GET (payloads the ACL may hide from some
+ * clients) require CAP_NET_ADMIN in the user namespace that owns the network
+ * namespace; the other listings are open to everyone in the namespace. A
+ * refused request fails with -EPERM.
  *
  * Nested lists ("0: NLA_NESTED" below) are arrays: their element attribute
  * types are ignored by the kernel (it sends 0) and each element is itself a
- * nest of the given attributes.
+ * nest of the given attributes. Nests must carry NLA_F_NESTED. As one
+ * attribute holds at most 64 KiB, a request may repeat KMQTT_A_LISTENERS,
+ * KMQTT_A_USERS and KMQTT_A_ACL_RULES: the elements of all occurrences are
+ * taken in order, as one list.
  *
  * Dumps (NLM_F_DUMP) send one message per object and end with NLMSG_DONE;
  * the listings are not snapshots: objects added or removed while a dump is

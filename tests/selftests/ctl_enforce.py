@@ -172,6 +172,7 @@ def test_users_and_user_acl():
         "ctl/u/alice/#")
     ctl("acl", "add", "pattern", "readwrite", "ctl/p/%c/#")
     ctl("acl", "add", "pattern", "read", "ctl/u/#")
+    ctl("acl", "add", "pattern", "read", "ctl/p/#")
     s0 = stats()
     bad = Client("ctl-u-bad")
     check(bad.connect("ctl-alice", "wrong") == 4, "wrong password refused")

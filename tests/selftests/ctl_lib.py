@@ -293,8 +293,10 @@ class Client:
                 return got
 
     def disconnect(self):
+        """DISCONNECT, then wait for the broker to close (a hang guard)."""
         try:
             self.send(b"\xe0\x00")
+            self.wait_closed()
         finally:
             self.close()
 

@@ -177,20 +177,29 @@ t_acl() {
 	[ -z "$("$M" acl list)" ]
 }
 
+stat_() { sed -n "s/^$1 //p" /proc/net/kmqtt/stats; }
+
 t_client() {
 	mosquitto_sub -h 127.0.0.1 -p "${KMQTT_PORT:-1883}" -i ctl-c1 -t 'ctl/c/#' -q 1 > /dev/null 2>&1 &
 	pid=$!
 	i=0
-	until "$M" client list | grep -q '^ctl-c1 '; do
+	until "$M" client list | grep -q '^ctl-c1 .* up '; do
 		i=$((i + 1)); [ $i -lt 300 ] || { kill $pid; echo "client never listed"; return 1; }
 		sleep 0.1
 	done
-	"$M" client list | grep '^ctl-c1 ' | grep -q ' up '
 	json "$M" -j client list
 	grep -q '"id":"ctl-c1"' "$tmp/j.json"
 	grep -q '^ctl-c1 127.0.0.1:' /proc/net/kmqtt/clients
+	before=$(stat_ connects)
 	"$M" client kick ctl-c1
-	wait $pid || true
+	# mosquitto_sub reconnects when its connection is closed: that proves it.
+	i=0
+	until [ "$(stat_ connects)" -gt "$before" ]; do
+		i=$((i + 1)); [ $i -lt 600 ] || { kill $pid; echo "kicked client did not reconnect"; return 1; }
+		sleep 0.1
+	done
+	kill $pid; wait $pid 2>/dev/null || true
+	"$M" client del ctl-c1 2>/dev/null || true
 	expect_fail 1 "no connected client" "$M" client kick ctl-c1
 	expect_fail 1 "no session" "$M" client del ctl-none
 }

@@ -84,7 +84,7 @@ t_listener() {
 t_isolated() {
 	mosquitto_pub -h 127.0.0.1 -p "$P" -i ctl-ns-r -t ctl/ns/retained -m secret -r -q 1
 	[ -z "$(inns "$M" retained list 'ctl/ns/#')" ]
-	inns mosquitto_sub -h 127.0.0.1 -p "$P" -i ctl-ns-sub -t 'ctl/ns/#' -C 1 -q 1 > "$tmp/sub" 2>&1 &
+	inns mosquitto_sub -h 127.0.0.1 -p "$P" -i ctl-ns-sub -t 'ctl/ns/#' -C 1 -q 1 -W $((60 * SCALE)) > "$tmp/sub" 2>&1 &
 	sub=$!
 	until_ok sh -c "ip netns exec $NS $M client list | grep '^ctl-ns-sub ' | grep -q ' up '"
 	mosquitto_pub -h 127.0.0.1 -p "$P" -i ctl-ns-leak -t ctl/ns/leak -m leak -q 1
