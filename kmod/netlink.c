@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The generic netlink family "kmqtt": the operator's control of the broker
- * of each network namespace. The ABI is documented in uapi/kmqtt.h.
+ * of each network namespace. The ABI is documented in uapi/kmqtt.h. This
+ * file has the family, listeners, limits, clients, retained messages and
+ * statistics; nl_config.c has users, the ACL and CONFIG_APPLY.
  *
  * Every attribute is checked by a strict policy before a handler runs; the
  * handlers check what a policy cannot say (required attributes, one of two,
