@@ -70,7 +70,7 @@ out=$(realpath "$out")
 timeout=$([ -n "$quick" ] && echo 1800 || echo 10800)
 read -r load1 _ </proc/loadavg
 if [ "${load1%.*}" -ge 1 ]; then
-	note "the host is busy (load $load1, $(pgrep -c -x qemu-system-x86_64 || true) QEMU running):" \
+	note "the host is busy (load $load1, $(pgrep -c -f '^qemu-system' || true) QEMU running):" \
 		"TCG guests have no steal time, so expect noisy figures"
 fi
 
@@ -86,7 +86,7 @@ jstr() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
 	printf '"qemu":%s,' "$(jstr "$(qemu-system-x86_64 --version | head -n 1)")"
 	printf '"git":%s,' "$(jstr "$(git -C "$top" describe --always --dirty 2>/dev/null || echo none)")"
 	printf '"host_load_start":%s,' "$(jstr "$(cut -d' ' -f1-3 /proc/loadavg)")"
-	printf '"host_qemus_start":%s,' "$(pgrep -c -x qemu-system-x86_64 || true)"
+	printf '"host_qemus_start":%s,' "$(pgrep -c -f '^qemu-system' || true)"
 	printf '"out":%s}\n' "$(jstr "$out")"
 } >"$out/host.json"
 
