@@ -235,7 +235,10 @@ void kmqtt_nl_listener_errmsg(int err, const struct nlattr *attr,
 	}
 }
 
-static int kmqtt_nl_listener_add(struct sk_buff *skb, struct genl_info *info)
+/* LISTENER_ADD and LISTENER_DEL differ only in what they do with the address. */
+static int kmqtt_nl_listener_op(struct genl_info *info,
+				int (*op)(struct kmqtt_net *kn,
+					  const struct sockaddr_storage *addr))
 {
 	struct nlattr *attr = info->attrs[KMQTT_A_LISTENER];
 	struct sockaddr_storage ss;
@@ -249,32 +252,21 @@ static int kmqtt_nl_listener_add(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	mutex_lock(&kmqtt_ctl_mutex);
-	err = kmqtt_listener_add(kmqtt_nl_kn(info), &ss);
+	err = op(kmqtt_nl_kn(info), &ss);
 	mutex_unlock(&kmqtt_ctl_mutex);
 	if (err)
 		kmqtt_nl_listener_errmsg(err, attr, info->extack);
 	return err;
 }
 
+static int kmqtt_nl_listener_add(struct sk_buff *skb, struct genl_info *info)
+{
+	return kmqtt_nl_listener_op(info, kmqtt_listener_add);
+}
+
 static int kmqtt_nl_listener_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *attr = info->attrs[KMQTT_A_LISTENER];
-	struct sockaddr_storage ss;
-	int err;
-
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_LISTENER)) {
-		GENL_SET_ERR_MSG(info, "listener attribute missing");
-		return -EINVAL;
-	}
-	err = kmqtt_nl_parse_listener(attr, &ss, info->extack);
-	if (err)
-		return err;
-	mutex_lock(&kmqtt_ctl_mutex);
-	err = kmqtt_listener_remove(kmqtt_nl_kn(info), &ss);
-	mutex_unlock(&kmqtt_ctl_mutex);
-	if (err)
-		kmqtt_nl_listener_errmsg(err, attr, info->extack);
-	return err;
+	return kmqtt_nl_listener_op(info, kmqtt_listener_remove);
 }
 
 static int kmqtt_nl_put_listener(struct sk_buff *skb,
