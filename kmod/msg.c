@@ -26,14 +26,8 @@ int kmqtt_msg_cache_init(void)
 {
 	if (kmqtt_msg_cache)
 		return 0;
-	/*
-	 * SLAB_FAILSLAB: failslab's cache filter can target message
-	 * allocations (hardening tests on the debug kernel); a no-op
-	 * without CONFIG_FAILSLAB.
-	 */
 	kmqtt_msg_cache = kmem_cache_create("kmqtt_msg", KMQTT_MSG_SMALL, 0,
-					    SLAB_HWCACHE_ALIGN | SLAB_FAILSLAB,
-					    NULL);
+					    SLAB_HWCACHE_ALIGN, NULL);
 	return kmqtt_msg_cache ? 0 : -ENOMEM;
 }
 

@@ -193,7 +193,6 @@ struct kmem_cache {
 
 #define SLAB_HWCACHE_ALIGN 0u
 #define SLAB_ACCOUNT 0u
-#define SLAB_FAILSLAB 0u
 
 static inline struct kmem_cache *kmem_cache_create(const char *name,
 						    unsigned int size,
