@@ -359,9 +359,11 @@ static int kmqtt_conn_rx(struct kmqtt_conn *conn, size_t budget)
 			conn->rxcap = 0;
 		}
 
-		/* A short read drained the socket; data_ready brings more. */
-		if (n < vec.iov_len)
-			return 0;
+		/*
+		 * No early return on a short read: a FIN (or more data) that
+		 * arrived before this run cleared KMQTT_CONN_RX queued no new
+		 * run, so read on until -EAGAIN or EOF.
+		 */
 		if (n >= budget)
 			return 1;
 		budget -= n;
