@@ -115,8 +115,10 @@ struct kmqtt_client_info {
  */
 u32 kmqtt_broker_list_clients(struct kmqtt_broker *b, u32 skip,
 			      struct kmqtt_client_info *out, u32 max);
-/* Disconnect a connected client (no will suppression: like a socket error,
- * its will is published). 0 or -ENOENT. */
+/*
+ * Disconnect a connected client (no will suppression: like a socket error,
+ * its will is published). 0 or -ENOENT.
+ */
 int kmqtt_broker_kick_client(struct kmqtt_broker *b, const u8 *client_id,
 			     u16 len);
 /*
