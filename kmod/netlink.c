@@ -3,15 +3,16 @@
  * The generic netlink family "kmqtt": the operator's control of the broker
  * of each network namespace. The ABI is documented in uapi/kmqtt.h. This
  * file has the family, listeners, limits, clients, retained messages and
- * statistics; nl_config.c has users, the ACL and CONFIG_APPLY.
+ * statistics, and the dump helper every listing uses; nl_config.c has
+ * users, the ACL and CONFIG_APPLY.
  *
- * Every attribute is checked by a strict policy before a handler runs; the
- * handlers check what a policy cannot say (required attributes, one of two,
- * an address that matches its family) and name the offending attribute in
- * the extended ACK, which mqttctl prints. Commands that change anything need
- * CAP_NET_ADMIN in the user namespace owning the network namespace
- * (GENL_UNS_ADMIN_PERM), so a container's root manages its own broker and
- * nobody else's.
+ * The policies and the decoding of requests (what a policy cannot say:
+ * required attributes, one of two, an address that matches its family)
+ * live in the pure nl_parse.c, so that tests/fuzz/fuzz_netlink runs them
+ * under libFuzzer; the handlers here do what needs the kernel. Commands
+ * that change anything need CAP_NET_ADMIN in the user namespace owning the
+ * network namespace (GENL_UNS_ADMIN_PERM), so a container's root manages
+ * its own broker and nobody else's.
  *
  * Locking: the family runs with parallel_ops, so hashing a password or a
  * long dump never holds the genetlink mutex every other family needs.
@@ -30,62 +31,6 @@
 
 DEFINE_MUTEX(kmqtt_ctl_mutex);
 
-/* ---- policies ---- */
-
-static const struct nla_policy kmqtt_listener_policy[KMQTT_LISTENER_A_MAX + 1] = {
-	[KMQTT_LISTENER_A_FAMILY] = { .type = NLA_U16 },
-	[KMQTT_LISTENER_A_ADDR] = NLA_POLICY_RANGE(NLA_BINARY,
-						   sizeof(struct in_addr),
-						   sizeof(struct in6_addr)),
-	[KMQTT_LISTENER_A_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
-};
-
-static struct netlink_range_validation kmqtt_packet_size_range = {
-	.min = KMQTT_MAX_PACKET_SIZE_MIN,
-	.max = KMQTT_MAX_PACKET_SIZE_MAX,
-};
-
-static struct netlink_range_validation kmqtt_topic_levels_range = {
-	.min = 1,
-	.max = KMQTT_MAX_TOPIC_LEVELS_MAX,
-};
-
-static const struct nla_policy kmqtt_limit_policy[KMQTT_LIMIT_A_MAX + 1] = {
-	[KMQTT_LIMIT_A_MAX_CONNECTIONS] = { .type = NLA_U32 },
-	[KMQTT_LIMIT_A_MAX_PACKET_SIZE] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &kmqtt_packet_size_range),
-	[KMQTT_LIMIT_A_MAX_INFLIGHT] = NLA_POLICY_MIN(NLA_U16, 1),
-	[KMQTT_LIMIT_A_MAX_QUEUED_MSGS] = NLA_POLICY_MIN(NLA_U32, 1),
-	[KMQTT_LIMIT_A_MAX_QUEUED_BYTES] = { .type = NLA_U64 },
-	[KMQTT_LIMIT_A_MAX_SUBSCRIPTIONS] = NLA_POLICY_MIN(NLA_U32, 1),
-	[KMQTT_LIMIT_A_MAX_TOPIC_LEVELS] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &kmqtt_topic_levels_range),
-	[KMQTT_LIMIT_A_RETAINED_MAX_COUNT] = { .type = NLA_U32 },
-	[KMQTT_LIMIT_A_RETAINED_MAX_MSG_BYTES] = { .type = NLA_U32 },
-	[KMQTT_LIMIT_A_RETAINED_MAX_BYTES] = { .type = NLA_U64 },
-	[KMQTT_LIMIT_A_MAX_KEEPALIVE] =
-		NLA_POLICY_MIN(NLA_U16, KMQTT_MAX_KEEPALIVE_MIN),
-	[KMQTT_LIMIT_A_CONNECT_TIMEOUT] =
-		NLA_POLICY_RANGE(NLA_U16, 1, KMQTT_CONNECT_TIMEOUT_MAX),
-	[KMQTT_LIMIT_A_ALLOW_ANONYMOUS] = NLA_POLICY_MAX(NLA_U8, 1),
-	[KMQTT_LIMIT_A_SYS_INTERVAL] = { .type = NLA_U16 },
-	[KMQTT_LIMIT_A_MAX_SESSIONS] = { .type = NLA_U32 },
-};
-
-/* Output-only attributes are left out: strict validation rejects them. */
-static const struct nla_policy kmqtt_policy[KMQTT_A_MAX + 1] = {
-	[KMQTT_A_LISTENER] = NLA_POLICY_NESTED(kmqtt_listener_policy),
-	[KMQTT_A_LISTENERS] = NLA_POLICY_NESTED_ARRAY(kmqtt_listener_policy),
-	[KMQTT_A_LIMITS] = NLA_POLICY_NESTED(kmqtt_limit_policy),
-	[KMQTT_A_USER] = NLA_POLICY_NESTED(kmqtt_user_policy),
-	[KMQTT_A_USERS] = NLA_POLICY_NESTED_ARRAY(kmqtt_user_policy),
-	[KMQTT_A_ACL_RULES] = NLA_POLICY_NESTED_ARRAY(kmqtt_acl_policy),
-	[KMQTT_A_CLIENT_ID] = { .type = NLA_NUL_STRING,
-				.len = KMQTT_CLIENT_ID_MAX },
-	[KMQTT_A_TOPIC] = { .type = NLA_NUL_STRING, .len = KMQTT_TOPIC_MAX },
-	[KMQTT_A_FILTER] = { .type = NLA_NUL_STRING, .len = KMQTT_TOPIC_MAX },
-};
-
 /* ---- helpers ---- */
 
 struct kmqtt_net *kmqtt_nl_kn(struct genl_info *info)
@@ -98,21 +43,60 @@ struct kmqtt_net *kmqtt_nl_dump_kn(struct netlink_callback *cb)
 	return kmqtt_net(sock_net(cb->skb->sk));
 }
 
-void *kmqtt_dump_hdr(struct sk_buff *skb, struct netlink_callback *cb,
-		     u8 cmd)
+void kmqtt_nl_req_init(struct kmqtt_nl_req *req, struct genl_info *info)
 {
-	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-			   cb->nlh->nlmsg_seq, &kmqtt_genl_family,
-			   NLM_F_MULTI, cmd);
+	req->attrs = info->attrs;
+	req->head = genlmsg_data(info->genlhdr);
+	req->len = genlmsg_len(info->genlhdr);
+	req->extack = info->extack;
 }
 
-/*
- * A dump stopped because @skb is full: resume later, unless nothing fit in
- * an empty message (then it never will).
- */
-int kmqtt_dump_full(struct sk_buff *skb)
+void kmqtt_dump_init(struct kmqtt_nl_dump_ctx *d, struct sk_buff *skb,
+		     struct netlink_callback *cb, u8 cmd, kmqtt_nl_put_fn put,
+		     const void *arg)
 {
-	return skb->len ? skb->len : -EMSGSIZE;
+	*d = (struct kmqtt_nl_dump_ctx){
+		.skb = skb,
+		.cb = cb,
+		.put = put,
+		.arg = arg,
+		.cmd = cmd,
+		.skip = cb->args[0],
+	};
+}
+
+int kmqtt_dump_put(struct kmqtt_nl_dump_ctx *d, const void *obj)
+{
+	void *hdr;
+
+	if (d->skip) {
+		d->skip--;
+		return 0;
+	}
+	hdr = genlmsg_put(d->skb, NETLINK_CB(d->cb->skb).portid,
+			  d->cb->nlh->nlmsg_seq, &kmqtt_genl_family,
+			  NLM_F_MULTI, d->cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (d->put(d->skb, obj, d->arg)) {
+		genlmsg_cancel(d->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(d->skb, hdr);
+	d->done++;
+	return 0;
+}
+
+int kmqtt_dump_end(struct kmqtt_nl_dump_ctx *d, int err)
+{
+	d->cb->args[0] += d->done;
+	/*
+	 * Stopped because the message is full: resume in the next round,
+	 * unless nothing fit in an empty message (then it never will).
+	 */
+	if (err && !d->skb->len)
+		return -EMSGSIZE;
+	return d->skb->len;
 }
 
 /* A string that is not NUL-terminated where it lives, truncated to @max. */
@@ -130,25 +114,6 @@ int kmqtt_nla_put_strn(struct sk_buff *skb, int type, const void *s,
 	return 0;
 }
 
-const struct nlattr *kmqtt_nl_next_list(const struct genl_info *info,
-					int type, const struct nlattr *prev)
-{
-	const struct nlattr *a;
-	int rem;
-
-	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
-			  genlmsg_len(info->genlhdr), rem) {
-		if (prev) {
-			if (a == prev)
-				prev = NULL;
-			continue;
-		}
-		if (nla_type(a) == type)
-			return a;
-	}
-	return NULL;
-}
-
 static int kmqtt_nl_reply(struct genl_info *info, struct sk_buff *msg,
 			  void *hdr)
 {
@@ -157,54 +122,6 @@ static int kmqtt_nl_reply(struct genl_info *info, struct sk_buff *msg,
 }
 
 /* ---- listeners ---- */
-
-int kmqtt_nl_parse_listener(const struct nlattr *nest,
-			    struct sockaddr_storage *ss,
-			    struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[KMQTT_LISTENER_A_MAX + 1];
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	u16 family, port;
-	int err, alen;
-
-	err = nla_parse_nested(tb, KMQTT_LISTENER_A_MAX, nest,
-			       kmqtt_listener_policy, extack);
-	if (err)
-		return err;
-	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KMQTT_LISTENER_A_FAMILY) ||
-	    NL_REQ_ATTR_CHECK(extack, nest, tb, KMQTT_LISTENER_A_ADDR) ||
-	    NL_REQ_ATTR_CHECK(extack, nest, tb, KMQTT_LISTENER_A_PORT)) {
-		NL_SET_ERR_MSG(extack, "listener needs family, address and port");
-		return -EINVAL;
-	}
-	family = nla_get_u16(tb[KMQTT_LISTENER_A_FAMILY]);
-	alen = nla_len(tb[KMQTT_LISTENER_A_ADDR]);
-	port = nla_get_u16(tb[KMQTT_LISTENER_A_PORT]);
-
-	if (family != AF_INET && family != AF_INET6) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[KMQTT_LISTENER_A_FAMILY],
-				    "family must be AF_INET or AF_INET6");
-		return -EAFNOSUPPORT;
-	}
-	if (alen != (family == AF_INET ? sizeof(sin->sin_addr) :
-					 sizeof(sin6->sin6_addr))) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[KMQTT_LISTENER_A_ADDR],
-				    "address length does not match the family");
-		return -EINVAL;
-	}
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		nla_memcpy(&sin->sin_addr, tb[KMQTT_LISTENER_A_ADDR], alen);
-	} else {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		nla_memcpy(&sin6->sin6_addr, tb[KMQTT_LISTENER_A_ADDR], alen);
-	}
-	return 0;
-}
 
 void kmqtt_nl_listener_errmsg(int err, const struct nlattr *attr,
 			      struct netlink_ext_ack *extack)
@@ -242,13 +159,11 @@ static int kmqtt_nl_listener_op(struct genl_info *info,
 {
 	struct nlattr *attr = info->attrs[KMQTT_A_LISTENER];
 	struct sockaddr_storage ss;
+	struct kmqtt_nl_req req;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_LISTENER)) {
-		GENL_SET_ERR_MSG(info, "listener attribute missing");
-		return -EINVAL;
-	}
-	err = kmqtt_nl_parse_listener(attr, &ss, info->extack);
+	kmqtt_nl_req_init(&req, info);
+	err = kmqtt_nl_req_listener(&req, &ss);
 	if (err)
 		return err;
 	mutex_lock(&kmqtt_ctl_mutex);
@@ -269,9 +184,10 @@ static int kmqtt_nl_listener_del(struct sk_buff *skb, struct genl_info *info)
 	return kmqtt_nl_listener_op(info, kmqtt_listener_remove);
 }
 
-static int kmqtt_nl_put_listener(struct sk_buff *skb,
-				 const struct kmqtt_listener *l)
+static int kmqtt_nl_put_listener(struct sk_buff *skb, const void *obj,
+				 const void *arg)
 {
+	const struct kmqtt_listener *l = obj;
 	const struct sockaddr_in6 *sin6 = (const void *)&l->addr;
 	const struct sockaddr_in *sin = (const void *)&l->addr;
 	struct nlattr *nest;
@@ -303,72 +219,28 @@ static int kmqtt_nl_put_listener(struct sk_buff *skb,
 	return 0;
 }
 
+/* At most KMQTT_MAX_LISTENERS: passing over the ones sent costs nothing. */
 static int kmqtt_nl_listener_dump(struct sk_buff *skb,
 				  struct netlink_callback *cb)
 {
 	struct kmqtt_net *kn = kmqtt_nl_dump_kn(cb);
+	struct kmqtt_nl_dump_ctx d;
 	struct kmqtt_listener *l;
-	long idx = 0, start = cb->args[0];
-	int ret = 0;
-	void *hdr;
+	int err = 0;
 
+	kmqtt_dump_init(&d, skb, cb, KMQTT_CMD_LISTENER_GET,
+			kmqtt_nl_put_listener, NULL);
 	mutex_lock(&kn->lock);
 	list_for_each_entry(l, &kn->listeners, entry) {
-		if (idx++ < start)
-			continue;
-		hdr = kmqtt_dump_hdr(skb, cb, KMQTT_CMD_LISTENER_GET);
-		if (!hdr || kmqtt_nl_put_listener(skb, l)) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-			idx--;
-			ret = kmqtt_dump_full(skb);
+		err = kmqtt_dump_put(&d, l);
+		if (err)
 			break;
-		}
-		genlmsg_end(skb, hdr);
 	}
 	mutex_unlock(&kn->lock);
-	cb->args[0] = idx;
-	return ret ?: skb->len;
+	return kmqtt_dump_end(&d, err);
 }
 
 /* ---- limits ---- */
-
-/* Fill @l from the attributes present in @nest; the others stay. */
-int kmqtt_nl_parse_limits(const struct nlattr *nest, struct kmqtt_limits *l,
-			  struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[KMQTT_LIMIT_A_MAX + 1];
-	int err;
-
-	err = nla_parse_nested(tb, KMQTT_LIMIT_A_MAX, nest,
-			       kmqtt_limit_policy, extack);
-	if (err)
-		return err;
-#define GET(attr, field, type)						\
-	do {								\
-		if (tb[KMQTT_LIMIT_A_##attr])				\
-			l->field = nla_get_##type(tb[KMQTT_LIMIT_A_##attr]); \
-	} while (0)
-	GET(MAX_CONNECTIONS, max_connections, u32);
-	GET(MAX_PACKET_SIZE, max_packet_size, u32);
-	GET(MAX_INFLIGHT, max_inflight, u16);
-	GET(MAX_QUEUED_MSGS, max_queued_msgs, u32);
-	GET(MAX_QUEUED_BYTES, max_queued_bytes, u64);
-	GET(MAX_SUBSCRIPTIONS, max_subscriptions, u32);
-	GET(MAX_TOPIC_LEVELS, max_topic_levels, u32);
-	GET(RETAINED_MAX_COUNT, retained_max_count, u32);
-	GET(RETAINED_MAX_MSG_BYTES, retained_max_msg_bytes, u32);
-	GET(RETAINED_MAX_BYTES, retained_max_bytes, u64);
-	GET(MAX_KEEPALIVE, max_keepalive, u16);
-	GET(CONNECT_TIMEOUT, connect_timeout, u16);
-	GET(SYS_INTERVAL, sys_interval, u16);
-	GET(MAX_SESSIONS, max_sessions, u32);
-#undef GET
-	if (tb[KMQTT_LIMIT_A_ALLOW_ANONYMOUS])
-		l->allow_anonymous =
-			nla_get_u8(tb[KMQTT_LIMIT_A_ALLOW_ANONYMOUS]);
-	return 0;
-}
 
 static int kmqtt_nl_put_limits(struct sk_buff *skb,
 			       const struct kmqtt_limits *l)
@@ -445,18 +317,15 @@ static int kmqtt_nl_limit_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kmqtt_net *kn = kmqtt_nl_kn(info);
 	struct kmqtt_broker *b = &kn->broker;
+	struct kmqtt_nl_req req;
 	struct kmqtt_limits l;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_LIMITS)) {
-		GENL_SET_ERR_MSG(info, "limits attribute missing");
-		return -EINVAL;
-	}
+	kmqtt_nl_req_init(&req, info);
 	mutex_lock(&kmqtt_ctl_mutex);
 	mutex_lock(&b->config_lock);
 	l = b->limits;
-	err = kmqtt_nl_parse_limits(info->attrs[KMQTT_A_LIMITS], &l,
-				    info->extack);
+	err = kmqtt_nl_req_limits(&req, &l);
 	if (!err)
 		kmqtt_limits_commit(kn, &l);
 	mutex_unlock(&b->config_lock);
@@ -488,11 +357,19 @@ static int kmqtt_nl_limit_get(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- clients ---- */
 
-#define KMQTT_NL_CLIENT_BATCH	8
+/*
+ * kmqtt_broker_list_clients() walks the session table from the start and
+ * passes over @skip sessions on every call: batches about as large as a
+ * dump round's message holds (~150 clients) keep that to a call or two per
+ * round instead of one per 8 clients.
+ */
+#define KMQTT_NL_CLIENT_BATCH	64
 
-static int kmqtt_nl_put_client(struct sk_buff *skb,
-			       const struct kmqtt_client_info *ci, u64 now)
+static int kmqtt_nl_put_client(struct sk_buff *skb, const void *obj,
+			       const void *arg)
 {
+	const struct kmqtt_client_info *ci = obj;
+	u64 now = *(const u64 *)arg;
 	struct nlattr *nest = nla_nest_start(skb, KMQTT_A_CLIENT);
 	int err;
 
@@ -534,96 +411,80 @@ static int kmqtt_nl_put_client(struct sk_buff *skb,
 	return 0;
 }
 
+/* The broker lists sessions by index: each batch resumes at cb->args[0]. */
 static int kmqtt_nl_client_dump(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
 	struct kmqtt_broker *b = &kmqtt_nl_dump_kn(cb)->broker;
 	struct kmqtt_client_info *ci;
+	struct kmqtt_nl_dump_ctx d;
 	u64 now = kmqtt_now_sec();
-	int ret = 0;
+	int err = 0;
 	u32 n, i;
-	void *hdr;
 
-	ci = kmalloc_array(KMQTT_NL_CLIENT_BATCH, sizeof(*ci), GFP_KERNEL);
+	ci = kvmalloc_array(KMQTT_NL_CLIENT_BATCH, sizeof(*ci), GFP_KERNEL);
 	if (!ci)
 		return -ENOMEM;
-	for (;;) {
-		n = kmqtt_broker_list_clients(b, cb->args[0], ci,
+	kmqtt_dump_init(&d, skb, cb, KMQTT_CMD_CLIENT_GET, kmqtt_nl_put_client,
+			&now);
+	d.skip = 0;
+	do {
+		n = kmqtt_broker_list_clients(b, cb->args[0] + d.done, ci,
 					      KMQTT_NL_CLIENT_BATCH);
-		for (i = 0; i < n; i++) {
-			hdr = kmqtt_dump_hdr(skb, cb, KMQTT_CMD_CLIENT_GET);
-			if (!hdr || kmqtt_nl_put_client(skb, &ci[i], now)) {
-				if (hdr)
-					genlmsg_cancel(skb, hdr);
-				ret = kmqtt_dump_full(skb);
-				goto out;
-			}
-			genlmsg_end(skb, hdr);
-			cb->args[0]++;
-		}
-		if (n < KMQTT_NL_CLIENT_BATCH)
-			break;
+		for (i = 0; i < n && !err; i++)
+			err = kmqtt_dump_put(&d, &ci[i]);
+	} while (!err && n == KMQTT_NL_CLIENT_BATCH);
+	kvfree(ci);
+	return kmqtt_dump_end(&d, err);
+}
+
+/* CLIENT_KICK and CLIENT_DEL differ only in what they do with the id. */
+static int kmqtt_nl_client_op(struct genl_info *info, bool kick)
+{
+	struct kmqtt_broker *b = &kmqtt_nl_kn(info)->broker;
+	struct nlattr *attr = info->attrs[KMQTT_A_CLIENT_ID];
+	struct kmqtt_nl_req req;
+	const u8 *id;
+	u16 len;
+	int err;
+
+	kmqtt_nl_req_init(&req, info);
+	err = kmqtt_nl_req_client_id(&req, &id, &len);
+	if (err)
+		return err;
+	if (kick) {
+		err = kmqtt_broker_kick_client(b, id, len);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "no connected client with that id");
+	} else {
+		err = kmqtt_broker_remove_session(b, id, len);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "no session with that id");
 	}
-out:
-	kfree(ci);
-	return ret ?: skb->len;
+	return err;
 }
 
 static int kmqtt_nl_client_kick(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *id = info->attrs[KMQTT_A_CLIENT_ID];
-	int err;
-
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_CLIENT_ID)) {
-		GENL_SET_ERR_MSG(info, "client id missing");
-		return -EINVAL;
-	}
-	err = kmqtt_broker_kick_client(&kmqtt_nl_kn(info)->broker,
-				       nla_data(id), strlen(nla_data(id)));
-	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, id,
-				    "no connected client with that id");
-	return err;
+	return kmqtt_nl_client_op(info, true);
 }
 
 static int kmqtt_nl_client_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *id = info->attrs[KMQTT_A_CLIENT_ID];
-	int err;
-
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_CLIENT_ID)) {
-		GENL_SET_ERR_MSG(info, "client id missing");
-		return -EINVAL;
-	}
-	err = kmqtt_broker_remove_session(&kmqtt_nl_kn(info)->broker,
-					  nla_data(id), strlen(nla_data(id)));
-	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, id, "no session with that id");
-	return err;
+	return kmqtt_nl_client_op(info, false);
 }
 
 /* ---- retained messages ---- */
 
-struct kmqtt_nl_retained_ctx {
-	struct kmqtt_nl_dump_ctx d;
-	long skip;
-	u64 now;
-};
-
-static int kmqtt_nl_retained_put(struct kmqtt_msg *m, void *arg)
+static int kmqtt_nl_put_retained(struct sk_buff *skb, const void *obj,
+				 const void *arg)
 {
-	struct kmqtt_nl_retained_ctx *ctx = arg;
-	struct sk_buff *skb = ctx->d.skb;
+	const struct kmqtt_msg *m = obj;
+	u64 now = *(const u64 *)arg;
 	struct nlattr *nest;
-	void *hdr;
 
-	if (ctx->skip) {
-		ctx->skip--;
-		return 0;
-	}
-	hdr = kmqtt_dump_hdr(skb, ctx->d.cb, KMQTT_CMD_RETAINED_GET);
-	if (!hdr)
-		return -EMSGSIZE;
 	nest = nla_nest_start(skb, KMQTT_A_RETAINED);
 	if (!nest ||
 	    kmqtt_nla_put_strn(skb, KMQTT_RETAINED_A_TOPIC, kmqtt_msg_topic(m),
@@ -635,36 +496,16 @@ static int kmqtt_nl_retained_put(struct kmqtt_msg *m, void *arg)
 	    nla_put_u32(skb, KMQTT_RETAINED_A_PAYLOAD_LEN, m->payload_len) ||
 	    nla_put_u8(skb, KMQTT_RETAINED_A_QOS, m->qos) ||
 	    nla_put_u64_64bit(skb, KMQTT_RETAINED_A_AGE,
-			      ctx->now > m->stored_at ?
-			      ctx->now - m->stored_at : 0,
-			      KMQTT_RETAINED_A_PAD)) {
-		genlmsg_cancel(skb, hdr);
+			      now > m->stored_at ? now - m->stored_at : 0,
+			      KMQTT_RETAINED_A_PAD))
 		return -EMSGSIZE;
-	}
 	nla_nest_end(skb, nest);
-	genlmsg_end(skb, hdr);
-	ctx->d.done++;
 	return 0;
 }
 
-/* A valid filter from @attr, or "#" when absent. */
-static int kmqtt_nl_get_filter(struct kmqtt_broker *b, const struct nlattr *attr,
-			       const u8 **filter, u16 *len,
-			       struct netlink_ext_ack *extack)
+static int kmqtt_nl_retained_match(struct kmqtt_msg *m, void *arg)
 {
-	if (!attr) {
-		*filter = (const u8 *)"#";
-		*len = 1;
-		return 0;
-	}
-	*filter = nla_data(attr);
-	*len = strlen(nla_data(attr));
-	if (!mqtt_topic_filter_valid(*filter, *len,
-				     READ_ONCE(b->limits.max_topic_levels))) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "invalid topic filter");
-		return -EINVAL;
-	}
-	return 0;
+	return kmqtt_dump_put(arg, m);
 }
 
 static int kmqtt_nl_retained_dump(struct sk_buff *skb,
@@ -672,66 +513,56 @@ static int kmqtt_nl_retained_dump(struct sk_buff *skb,
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct kmqtt_broker *b = &kmqtt_nl_dump_kn(cb)->broker;
-	struct kmqtt_nl_retained_ctx ctx = {
-		.d = { .skb = skb, .cb = cb },
-		.skip = cb->args[0],
-		.now = kmqtt_now_sec(),
-	};
+	struct kmqtt_nl_dump_ctx d;
+	u64 now = kmqtt_now_sec();
 	const u8 *filter;
 	u16 len;
-	int ret;
+	int err;
 
-	ret = kmqtt_nl_get_filter(b, info->attrs[KMQTT_A_FILTER], &filter,
-				  &len, cb->extack);
-	if (ret)
-		return ret;
+	err = kmqtt_nl_get_filter(info->attrs[KMQTT_A_FILTER],
+				  READ_ONCE(b->limits.max_topic_levels),
+				  &filter, &len, cb->extack);
+	if (err)
+		return err;
+	kmqtt_dump_init(&d, skb, cb, KMQTT_CMD_RETAINED_GET,
+			kmqtt_nl_put_retained, &now);
 	/*
 	 * The store has no stable order to resume from, so each round walks
-	 * the matches again and skips what was sent: O(n^2 / per-message) for
-	 * a huge listing, which an operator asks for rarely.
+	 * the matches again and passes over what was sent: O(n^2 / per
+	 * message) for a huge listing, which an operator asks for rarely.
 	 */
-	ret = kmqtt_retain_match(&b->retained, filter, len,
-				 kmqtt_nl_retained_put, &ctx);
-	cb->args[0] += ctx.d.done;
-	return ret ? kmqtt_dump_full(skb) : skb->len;
+	err = kmqtt_retain_match(&b->retained, filter, len,
+				 kmqtt_nl_retained_match, &d);
+	return kmqtt_dump_end(&d, err);
 }
 
 static int kmqtt_nl_retained_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kmqtt_broker *b = &kmqtt_nl_kn(info)->broker;
-	struct nlattr *topic = info->attrs[KMQTT_A_TOPIC];
-	struct nlattr *filter_attr = info->attrs[KMQTT_A_FILTER];
+	struct kmqtt_nl_retained_sel sel;
+	struct kmqtt_nl_req req;
 	struct sk_buff *msg;
-	const u8 *filter;
 	u32 count = 0;
 	void *hdr;
-	u16 len;
 	int err;
 
-	if (!topic == !filter_attr) {
-		GENL_SET_ERR_MSG(info, "give exactly one of topic and filter");
-		return -EINVAL;
-	}
-	if (topic) {
-		len = strlen(nla_data(topic));
-		if (!mqtt_topic_name_valid(nla_data(topic), len, 0)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, topic,
-					    "invalid topic name");
-			return -EINVAL;
-		}
-		err = kmqtt_retain_delete(&b->retained, nla_data(topic), len);
+	kmqtt_nl_req_init(&req, info);
+	err = kmqtt_nl_req_retained_del(&req,
+					READ_ONCE(b->limits.max_topic_levels),
+					&sel);
+	if (err)
+		return err;
+	if (sel.is_filter) {
+		count = kmqtt_retain_delete_matching(&b->retained, sel.s,
+						     sel.len);
+	} else {
+		err = kmqtt_retain_delete(&b->retained, sel.s, sel.len);
 		if (err) {
-			NL_SET_ERR_MSG_ATTR(info->extack, topic,
+			NL_SET_ERR_MSG_ATTR(info->extack, sel.attr,
 					    "no retained message on that topic");
 			return err;
 		}
 		count = 1;
-	} else {
-		err = kmqtt_nl_get_filter(b, filter_attr, &filter, &len,
-					  info->extack);
-		if (err)
-			return err;
-		count = kmqtt_retain_delete_matching(&b->retained, filter, len);
 	}
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);

@@ -15,34 +15,6 @@
 #include <linux/slab.h>
 #include "nl.h"
 
-/* ---- policies (the family policy in netlink.c nests them) ---- */
-
-static struct netlink_range_validation kmqtt_iterations_range = {
-	.min = 1,
-	.max = KMQTT_PBKDF2_MAX_ITERATIONS,
-};
-
-const struct nla_policy kmqtt_user_policy[KMQTT_USER_A_MAX + 1] = {
-	[KMQTT_USER_A_NAME] = { .type = NLA_NUL_STRING,
-				.len = KMQTT_USER_NAME_MAX },
-	[KMQTT_USER_A_PASSWORD] = { .type = NLA_BINARY,
-				    .len = KMQTT_PASSWORD_MAX },
-	[KMQTT_USER_A_HASH] = { .type = NLA_NUL_STRING, .len = KMQTT_HASH_MAX },
-	[KMQTT_USER_A_ITERATIONS] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &kmqtt_iterations_range),
-};
-
-const struct nla_policy kmqtt_acl_policy[KMQTT_ACL_A_MAX + 1] = {
-	[KMQTT_ACL_A_KIND] = NLA_POLICY_RANGE(NLA_U8, KMQTT_ACL_KIND_TOPIC,
-					      KMQTT_ACL_KIND_MAX),
-	[KMQTT_ACL_A_ACCESS] = NLA_POLICY_RANGE(NLA_U8, KMQTT_ACL_ACCESS_READ,
-						KMQTT_ACL_ACCESS_MAX),
-	[KMQTT_ACL_A_USER] = { .type = NLA_NUL_STRING,
-			       .len = KMQTT_USER_NAME_MAX },
-	[KMQTT_ACL_A_FILTER] = { .type = NLA_NUL_STRING,
-				 .len = KMQTT_ACL_FILTER_MAX },
-};
-
 /* ---- users ---- */
 
 struct kmqtt_nl_user {
@@ -50,75 +22,51 @@ struct kmqtt_nl_user {
 	struct kmqtt_cred cred;
 };
 
-/* Parse and hash (may take a while: no lock held). */
-static int kmqtt_nl_parse_user(const struct nlattr *nest,
-			       struct kmqtt_nl_user *u,
-			       struct netlink_ext_ack *extack)
+/*
+ * The credential of a decoded user: hash the password (may take a while:
+ * no lock held) or parse the "$7$..." string.
+ */
+static int kmqtt_nl_user_cred(const struct kmqtt_nl_user_req *u,
+			      struct kmqtt_nl_user *out,
+			      struct netlink_ext_ack *extack)
 {
-	struct nlattr *tb[KMQTT_USER_A_MAX + 1];
-	u32 iterations = KMQTT_PBKDF2_DEFAULT_ITERATIONS;
-	struct nlattr *pw, *hash;
 	int err;
 
-	err = nla_parse_nested(tb, KMQTT_USER_A_MAX, nest, kmqtt_user_policy,
-			       extack);
-	if (err)
-		return err;
-	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KMQTT_USER_A_NAME)) {
-		NL_SET_ERR_MSG(extack, "user name missing");
-		return -EINVAL;
-	}
-	nla_strscpy(u->name, tb[KMQTT_USER_A_NAME], sizeof(u->name));
-	if (!u->name[0]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[KMQTT_USER_A_NAME],
-				    "empty user name");
-		return -EINVAL;
-	}
-	pw = tb[KMQTT_USER_A_PASSWORD];
-	hash = tb[KMQTT_USER_A_HASH];
-	if (!pw == !hash) {
-		NL_SET_ERR_MSG_ATTR(extack, nest,
-				    "give exactly one of password and hash");
-		return -EINVAL;
-	}
-	if (tb[KMQTT_USER_A_ITERATIONS]) {
-		if (!pw) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[KMQTT_USER_A_ITERATIONS],
-					    "iterations only go with a password");
-			return -EINVAL;
-		}
-		iterations = nla_get_u32(tb[KMQTT_USER_A_ITERATIONS]);
-	}
-	if (hash) {
-		err = kmqtt_cred_parse(&u->cred, nla_data(hash));
+	memcpy(out->name, u->name, sizeof(out->name));
+	if (u->hash) {
+		err = kmqtt_cred_parse(&out->cred, nla_data(u->hash));
 		if (err)
-			NL_SET_ERR_MSG_ATTR(extack, hash,
+			NL_SET_ERR_MSG_ATTR(extack, u->hash,
 					    "hash must be $7$ITERATIONS$SALT$HASH (mosquitto_passwd, at most 100000 iterations) or $6$SALT$HASH");
 		return err;
 	}
-	err = kmqtt_cred_from_password(&u->cred, nla_data(pw), nla_len(pw),
-				       iterations);
+	err = kmqtt_cred_from_password(&out->cred, nla_data(u->password),
+				       nla_len(u->password), u->iterations);
 	if (err)
-		NL_SET_ERR_MSG_ATTR(extack, pw, "cannot hash the password");
+		NL_SET_ERR_MSG_ATTR(extack, u->password,
+				    "cannot hash the password");
 	return err;
 }
 
 int kmqtt_nl_user_add(struct sk_buff *skb, struct genl_info *info)
 {
-	struct kmqtt_nl_user *u;
+	struct kmqtt_nl_req req;
+	struct {
+		struct kmqtt_nl_user_req in;
+		struct kmqtt_nl_user out;
+	} *u;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_USER)) {
-		GENL_SET_ERR_MSG(info, "user attribute missing");
-		return -EINVAL;
-	}
+	kmqtt_nl_req_init(&req, info);
 	u = kzalloc(sizeof(*u), GFP_KERNEL);
 	if (!u)
 		return -ENOMEM;
-	err = kmqtt_nl_parse_user(info->attrs[KMQTT_A_USER], u, info->extack);
+	err = kmqtt_nl_req_user(&req, &u->in) ?:
+	      kmqtt_nl_user_cred(&u->in, &u->out, info->extack);
 	if (!err) {
 		mutex_lock(&kmqtt_ctl_mutex);
-		err = kmqtt_auth_user_set(kmqtt_nl_kn(info), u->name, &u->cred);
+		err = kmqtt_auth_user_set(kmqtt_nl_kn(info), u->out.name,
+					  &u->out.cred);
 		mutex_unlock(&kmqtt_ctl_mutex);
 		if (err == -ENOSPC)
 			GENL_SET_ERR_MSG(info, "too many users");
@@ -129,178 +77,76 @@ int kmqtt_nl_user_add(struct sk_buff *skb, struct genl_info *info)
 
 int kmqtt_nl_user_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[KMQTT_USER_A_MAX + 1];
 	char name[KMQTT_USER_NAME_MAX + 1];
-	struct nlattr *nest = info->attrs[KMQTT_A_USER];
+	const struct nlattr *name_attr;
+	struct kmqtt_nl_req req;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_USER)) {
-		GENL_SET_ERR_MSG(info, "user attribute missing");
-		return -EINVAL;
-	}
-	err = nla_parse_nested(tb, KMQTT_USER_A_MAX, nest, kmqtt_user_policy,
-			       info->extack);
+	kmqtt_nl_req_init(&req, info);
+	err = kmqtt_nl_req_user_name(&req, name, &name_attr);
 	if (err)
 		return err;
-	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, KMQTT_USER_A_NAME)) {
-		GENL_SET_ERR_MSG(info, "user name missing");
-		return -EINVAL;
-	}
-	nla_strscpy(name, tb[KMQTT_USER_A_NAME], sizeof(name));
 	mutex_lock(&kmqtt_ctl_mutex);
 	err = kmqtt_auth_user_del(kmqtt_nl_kn(info), name);
 	mutex_unlock(&kmqtt_ctl_mutex);
 	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[KMQTT_USER_A_NAME],
-				    "no such user");
+		NL_SET_ERR_MSG_ATTR(info->extack, name_attr, "no such user");
 	return err;
 }
 
-static int kmqtt_nl_user_put(const char *name, const struct kmqtt_cred *c,
-			     void *arg)
+struct kmqtt_nl_user_ent {
+	const char *name;
+	const struct kmqtt_cred *cred;
+};
+
+static int kmqtt_nl_put_user(struct sk_buff *skb, const void *obj,
+			     const void *arg)
 {
-	struct kmqtt_nl_dump_ctx *ctx = arg;
+	const struct kmqtt_nl_user_ent *e = obj;
 	char hash[KMQTT_HASH_MAX + 1];
 	struct nlattr *nest;
-	void *hdr;
 
-	if (kmqtt_cred_format(c, hash, sizeof(hash)) < 0)
+	if (kmqtt_cred_format(e->cred, hash, sizeof(hash)) < 0)
 		hash[0] = '\0';
-	hdr = kmqtt_dump_hdr(ctx->skb, ctx->cb, KMQTT_CMD_USER_GET);
-	if (!hdr)
+	nest = nla_nest_start(skb, KMQTT_A_USER);
+	if (!nest || nla_put_string(skb, KMQTT_USER_A_NAME, e->name) ||
+	    nla_put_string(skb, KMQTT_USER_A_HASH, hash))
 		return -EMSGSIZE;
-	nest = nla_nest_start(ctx->skb, KMQTT_A_USER);
-	if (!nest || nla_put_string(ctx->skb, KMQTT_USER_A_NAME, name) ||
-	    nla_put_string(ctx->skb, KMQTT_USER_A_HASH, hash)) {
-		genlmsg_cancel(ctx->skb, hdr);
-		return -EMSGSIZE;
-	}
-	nla_nest_end(ctx->skb, nest);
-	genlmsg_end(ctx->skb, hdr);
-	ctx->done++;
+	nla_nest_end(skb, nest);
 	return 0;
 }
 
+static int kmqtt_nl_user_each(const char *name, const struct kmqtt_cred *c,
+			      void *arg)
+{
+	struct kmqtt_nl_user_ent e = { .name = name, .cred = c };
+
+	return kmqtt_dump_put(arg, &e);
+}
+
+/* auth.c passes over the users sent in earlier rounds itself. */
 int kmqtt_nl_user_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct kmqtt_nl_dump_ctx ctx = { .skb = skb, .cb = cb };
-	int ret;
+	struct kmqtt_nl_dump_ctx d;
+	int err;
 
-	ret = kmqtt_auth_for_each(kmqtt_nl_dump_kn(cb), cb->args[0],
-				  kmqtt_nl_user_put, &ctx);
-	cb->args[0] += ctx.done;
-	return ret ? kmqtt_dump_full(skb) : skb->len;
+	kmqtt_dump_init(&d, skb, cb, KMQTT_CMD_USER_GET, kmqtt_nl_put_user,
+			NULL);
+	d.skip = 0;
+	err = kmqtt_auth_for_each(kmqtt_nl_dump_kn(cb), cb->args[0],
+				  kmqtt_nl_user_each, &d);
+	return kmqtt_dump_end(&d, err);
 }
 
 /* ---- ACL ---- */
 
-static int kmqtt_acl_kind_to_uapi(u8 kind)
-{
-	switch (kind) {
-	case KMQTT_ACL_TOPIC_ALL:
-		return KMQTT_ACL_KIND_TOPIC;
-	case KMQTT_ACL_TOPIC_USER:
-		return KMQTT_ACL_KIND_USER_TOPIC;
-	default:
-		return KMQTT_ACL_KIND_PATTERN;
-	}
-}
-
-static enum kmqtt_acl_kind kmqtt_acl_kind_from_uapi(u8 kind)
-{
-	switch (kind) {
-	case KMQTT_ACL_KIND_TOPIC:
-		return KMQTT_ACL_TOPIC_ALL;
-	case KMQTT_ACL_KIND_USER_TOPIC:
-		return KMQTT_ACL_TOPIC_USER;
-	default:
-		return KMQTT_ACL_PATTERN;
-	}
-}
-
-/* The uapi access values are the internal ones; say so at build time. */
-static void __maybe_unused kmqtt_acl_abi_check(void)
-{
-	BUILD_BUG_ON((int)KMQTT_ACL_ACCESS_READ != (int)KMQTT_ACL_READ);
-	BUILD_BUG_ON((int)KMQTT_ACL_ACCESS_WRITE != (int)KMQTT_ACL_WRITE);
-	BUILD_BUG_ON((int)KMQTT_ACL_ACCESS_READWRITE != (int)KMQTT_ACL_READWRITE);
-	BUILD_BUG_ON((int)KMQTT_ACL_ACCESS_DENY != (int)KMQTT_ACL_DENY);
-}
-
-/* Parse one rule nest and append it to @acl. */
-static int kmqtt_nl_add_acl_rule(struct kmqtt_acl *acl,
-				 const struct nlattr *rule,
-				 struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[KMQTT_ACL_A_MAX + 1];
-	const char *user = NULL, *filter;
-	int err;
-	u8 kind;
-
-	err = nla_parse_nested(tb, KMQTT_ACL_A_MAX, rule, kmqtt_acl_policy,
-			       extack);
-	if (err)
-		return err;
-	if (NL_REQ_ATTR_CHECK(extack, rule, tb, KMQTT_ACL_A_KIND) ||
-	    NL_REQ_ATTR_CHECK(extack, rule, tb, KMQTT_ACL_A_ACCESS) ||
-	    NL_REQ_ATTR_CHECK(extack, rule, tb, KMQTT_ACL_A_FILTER)) {
-		NL_SET_ERR_MSG(extack, "ACL rule needs kind, access and filter");
-		return -EINVAL;
-	}
-	kind = nla_get_u8(tb[KMQTT_ACL_A_KIND]);
-	if (kind == KMQTT_ACL_KIND_USER_TOPIC) {
-		if (!tb[KMQTT_ACL_A_USER] ||
-		    !*(char *)nla_data(tb[KMQTT_ACL_A_USER])) {
-			NL_SET_ERR_MSG_ATTR(extack, rule,
-					    "user rule needs a user name");
-			return -EINVAL;
-		}
-		user = nla_data(tb[KMQTT_ACL_A_USER]);
-	} else if (tb[KMQTT_ACL_A_USER]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[KMQTT_ACL_A_USER],
-				    "only user rules name a user");
-		return -EINVAL;
-	}
-	filter = nla_data(tb[KMQTT_ACL_A_FILTER]);
-	err = kmqtt_acl_add_rule(acl, kmqtt_acl_kind_from_uapi(kind), user,
-				 nla_get_u8(tb[KMQTT_ACL_A_ACCESS]),
-				 (const u8 *)filter, strlen(filter),
-				 GFP_KERNEL);
-	if (err == -ENOSPC)
-		NL_SET_ERR_MSG_ATTR(extack, rule, "too many ACL rules");
-	else if (err)
-		NL_SET_ERR_MSG_ATTR(extack, tb[KMQTT_ACL_A_FILTER],
-				    "invalid ACL topic filter (%c and %u only in patterns)");
-	return err;
-}
-
 /*
- * Build a rule set from every KMQTT_A_ACL_RULES list of the request, in
- * order; NULL and *errp on error.
+ * Bumped whenever a broker's rule set is replaced (under kmqtt_ctl_mutex and
+ * that broker's config_lock): an ACL dump may resume at a saved rule only
+ * if the set it walked is still the published one, and the set's address
+ * alone cannot say so once it may have been freed and reused.
  */
-static struct kmqtt_acl *kmqtt_nl_build_acl(struct genl_info *info, int *errp)
-{
-	const struct nlattr *rule, *list;
-	struct kmqtt_acl *acl;
-	int rem, err;
-
-	acl = kmqtt_acl_alloc(GFP_KERNEL);
-	if (!acl) {
-		*errp = -ENOMEM;
-		return NULL;
-	}
-	kmqtt_nl_for_each_list(list, info, KMQTT_A_ACL_RULES) {
-		nla_for_each_nested(rule, list, rem) {
-			err = kmqtt_nl_add_acl_rule(acl, rule, info->extack);
-			if (err) {
-				kmqtt_acl_free(acl);
-				*errp = err;
-				return NULL;
-			}
-		}
-	}
-	return acl;
-}
+static unsigned long kmqtt_acl_generation;
 
 /* Publish @acl (NULL or empty: allow everything) and free the old set. */
 static void kmqtt_nl_acl_replace(struct kmqtt_broker *b, struct kmqtt_acl *acl)
@@ -312,6 +158,7 @@ static void kmqtt_nl_acl_replace(struct kmqtt_broker *b, struct kmqtt_acl *acl)
 		acl = NULL;
 	}
 	mutex_lock(&b->config_lock);
+	WRITE_ONCE(kmqtt_acl_generation, kmqtt_acl_generation + 1);
 	old = rcu_replace_pointer(b->acl, acl,
 				  lockdep_is_held(&b->config_lock));
 	mutex_unlock(&b->config_lock);
@@ -323,14 +170,12 @@ static void kmqtt_nl_acl_replace(struct kmqtt_broker *b, struct kmqtt_acl *acl)
 
 int kmqtt_nl_acl_set(struct sk_buff *skb, struct genl_info *info)
 {
+	struct kmqtt_nl_req req;
 	struct kmqtt_acl *acl;
 	int err = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, KMQTT_A_ACL_RULES)) {
-		GENL_SET_ERR_MSG(info, "ACL rule list missing");
-		return -EINVAL;
-	}
-	acl = kmqtt_nl_build_acl(info, &err);
+	kmqtt_nl_req_init(&req, info);
+	acl = kmqtt_nl_req_acl(&req, &err);
 	if (!acl)
 		return err;
 	mutex_lock(&kmqtt_ctl_mutex);
@@ -339,9 +184,10 @@ int kmqtt_nl_acl_set(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
-static int kmqtt_nl_put_acl_rule(struct sk_buff *skb,
-				 const struct kmqtt_acl_rule *r)
+static int kmqtt_nl_put_acl_rule(struct sk_buff *skb, const void *obj,
+				 const void *arg)
 {
+	const struct kmqtt_acl_rule *r = obj;
 	struct nlattr *nest = nla_nest_start(skb, KMQTT_A_ACL_RULE);
 	int err;
 
@@ -362,46 +208,52 @@ static int kmqtt_nl_put_acl_rule(struct sk_buff *skb,
 	return 0;
 }
 
+/*
+ * A published rule set never changes, so a dump resumes at the rule it
+ * stopped at (cb->args[3]) as long as the set is still the one it walked
+ * (cb->args[1], [2]); otherwise it passes over as many rules as it sent.
+ * config_lock keeps the set from being replaced, and so freed, meanwhile.
+ */
 int kmqtt_nl_acl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct kmqtt_broker *b = &kmqtt_nl_dump_kn(cb)->broker;
-	long idx = 0, start = cb->args[0];
 	const struct kmqtt_acl_rule *r;
 	const struct kmqtt_acl *acl;
-	int ret = 0;
-	void *hdr;
+	struct kmqtt_nl_dump_ctx d;
+	int err = 0;
 
-	rcu_read_lock();
-	acl = rcu_dereference(b->acl);
-	if (acl) {
-		list_for_each_entry(r, &acl->rules, entry) {
-			if (idx++ < start)
-				continue;
-			hdr = kmqtt_dump_hdr(skb, cb, KMQTT_CMD_ACL_GET);
-			if (!hdr || kmqtt_nl_put_acl_rule(skb, r)) {
-				if (hdr)
-					genlmsg_cancel(skb, hdr);
-				idx--;
-				ret = kmqtt_dump_full(skb);
-				break;
-			}
-			genlmsg_end(skb, hdr);
-		}
+	kmqtt_dump_init(&d, skb, cb, KMQTT_CMD_ACL_GET, kmqtt_nl_put_acl_rule,
+			NULL);
+	mutex_lock(&b->config_lock);
+	acl = rcu_dereference_protected(b->acl,
+					lockdep_is_held(&b->config_lock));
+	if (!acl)
+		goto out;
+	if (cb->args[1] == (long)acl &&
+	    cb->args[2] == (long)READ_ONCE(kmqtt_acl_generation)) {
+		r = (const struct kmqtt_acl_rule *)cb->args[3];
+		d.skip = 0;
+	} else {
+		r = list_first_entry(&acl->rules, struct kmqtt_acl_rule, entry);
 	}
-	rcu_read_unlock();
-	cb->args[0] = idx;
-	return ret ?: skb->len;
+	list_for_each_entry_from(r, &acl->rules, entry) {
+		err = kmqtt_dump_put(&d, r);
+		if (err)
+			break;
+	}
+	cb->args[1] = (long)acl;
+	cb->args[2] = (long)READ_ONCE(kmqtt_acl_generation);
+	cb->args[3] = (long)r;
+out:
+	mutex_unlock(&b->config_lock);
+	return kmqtt_dump_end(&d, err);
 }
 
 /* ---- CONFIG_APPLY ---- */
 
 struct kmqtt_apply {
-	struct sockaddr_storage addrs[KMQTT_MAX_LISTENERS];
-	const struct nlattr *addr_attrs[KMQTT_MAX_LISTENERS];
-	u32 naddrs;
-	struct kmqtt_limits limits;
+	struct kmqtt_nl_config cfg;
 	struct kmqtt_users *users;
-	struct kmqtt_acl *acl;
 	struct kmqtt_nl_user user;	/* scratch */
 	/* listeners present before, and whether the new config keeps them */
 	struct sockaddr_storage old[KMQTT_MAX_LISTENERS];
@@ -409,103 +261,40 @@ struct kmqtt_apply {
 	bool added[KMQTT_MAX_LISTENERS];
 };
 
-static bool kmqtt_ss_equal(const struct sockaddr_storage *a,
-			   const struct sockaddr_storage *b)
+/* A user of the new table: hashed, and only once. */
+static int kmqtt_apply_add_user(const struct kmqtt_nl_user_req *u,
+				struct netlink_ext_ack *extack, void *arg)
 {
-	size_t len = a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-						sizeof(struct sockaddr_in);
+	struct kmqtt_apply *ap = arg;
+	int err;
 
-	return a->ss_family == b->ss_family && !memcmp(a, b, len);
-}
-
-static int kmqtt_apply_parse_listeners(struct kmqtt_apply *ap,
-				       struct genl_info *info)
-{
-	struct netlink_ext_ack *extack = info->extack;
-	const struct nlattr *nest, *list;
-	int rem, err;
-	u32 i;
-
-	kmqtt_nl_for_each_list(list, info, KMQTT_A_LISTENERS) {
-		nla_for_each_nested(nest, list, rem) {
-			if (ap->naddrs == KMQTT_MAX_LISTENERS) {
-				NL_SET_ERR_MSG_ATTR(extack, nest, "too many listeners");
-				return -ENOSPC;
-			}
-			err = kmqtt_nl_parse_listener(nest, &ap->addrs[ap->naddrs],
-						      extack);
-			if (err)
-				return err;
-			for (i = 0; i < ap->naddrs; i++) {
-				if (kmqtt_ss_equal(&ap->addrs[i],
-						   &ap->addrs[ap->naddrs])) {
-					NL_SET_ERR_MSG_ATTR(extack, nest,
-							    "duplicate listener");
-					return -EINVAL;
-				}
-			}
-			ap->addr_attrs[ap->naddrs++] = nest;
-		}
+	err = kmqtt_nl_user_cred(u, &ap->user, extack);
+	if (err)
+		return err;
+	if (kmqtt_users_has(ap->users, ap->user.name)) {
+		NL_SET_ERR_MSG_ATTR(extack, u->nest, "duplicate user");
+		return -EINVAL;
 	}
-	return 0;
-}
-
-static int kmqtt_apply_parse_users(struct kmqtt_apply *ap,
-				   struct genl_info *info)
-{
-	struct netlink_ext_ack *extack = info->extack;
-	const struct nlattr *nest, *list;
-	int rem, err;
-
-	ap->users = kmqtt_users_new();
-	if (!ap->users)
-		return -ENOMEM;
-	kmqtt_nl_for_each_list(list, info, KMQTT_A_USERS) {
-		nla_for_each_nested(nest, list, rem) {
-			err = kmqtt_nl_parse_user(nest, &ap->user, extack);
-			if (err)
-				return err;
-			if (kmqtt_users_has(ap->users, ap->user.name)) {
-				NL_SET_ERR_MSG_ATTR(extack, nest, "duplicate user");
-				return -EINVAL;
-			}
-			err = kmqtt_users_set(ap->users, ap->user.name,
-					      &ap->user.cred);
-			if (err) {
-				NL_SET_ERR_MSG_ATTR(extack, nest, "too many users");
-				return err;
-			}
-		}
-	}
-	return 0;
+	err = kmqtt_users_set(ap->users, ap->user.name, &ap->user.cred);
+	if (err)
+		NL_SET_ERR_MSG_ATTR(extack, u->nest, "too many users");
+	return err;
 }
 
 /* Everything that can fail without touching the broker. */
 static int kmqtt_apply_prepare(struct kmqtt_apply *ap, struct genl_info *info)
 {
-	struct nlattr **attrs = info->attrs;
-	int err = 0;
+	struct kmqtt_nl_req req;
 
-	if (attrs[KMQTT_A_LISTENERS]) {
-		err = kmqtt_apply_parse_listeners(ap, info);
-		if (err)
-			return err;
+	BUILD_BUG_ON(KMQTT_NL_MAX_LISTENERS != KMQTT_MAX_LISTENERS);
+	kmqtt_nl_req_init(&req, info);
+	/* Present but empty, the list removes every user. */
+	if (info->attrs[KMQTT_A_USERS]) {
+		ap->users = kmqtt_users_new();
+		if (!ap->users)
+			return -ENOMEM;
 	}
-	if (attrs[KMQTT_A_LIMITS]) {
-		kmqtt_limits_default(&ap->limits);
-		err = kmqtt_nl_parse_limits(attrs[KMQTT_A_LIMITS], &ap->limits,
-					    info->extack);
-		if (err)
-			return err;
-	}
-	if (attrs[KMQTT_A_USERS]) {
-		err = kmqtt_apply_parse_users(ap, info);
-		if (err)
-			return err;
-	}
-	if (attrs[KMQTT_A_ACL_RULES])
-		ap->acl = kmqtt_nl_build_acl(info, &err);
-	return err;
+	return kmqtt_nl_decode_config(&req, &ap->cfg, kmqtt_apply_add_user, ap);
 }
 
 /* Bind the listeners the config adds; on failure close them again. */
@@ -522,18 +311,18 @@ static int kmqtt_apply_listeners(struct kmqtt_apply *ap, struct kmqtt_net *kn,
 			ap->old[ap->nold++] = l->addr;
 	mutex_unlock(&kn->lock);
 
-	for (i = 0; i < ap->naddrs; i++) {
+	for (i = 0; i < ap->cfg.naddrs; i++) {
 		for (j = 0; j < ap->nold; j++)
-			if (kmqtt_ss_equal(&ap->addrs[i], &ap->old[j]))
+			if (kmqtt_ss_equal(&ap->cfg.addrs[i], &ap->old[j]))
 				break;
 		if (j < ap->nold)
 			continue;
-		err = kmqtt_listener_add(kn, &ap->addrs[i]);
+		err = kmqtt_listener_add(kn, &ap->cfg.addrs[i]);
 		if (err) {
-			kmqtt_nl_listener_errmsg(err, ap->addr_attrs[i], extack);
+			kmqtt_nl_listener_errmsg(err, ap->cfg.addr_attrs[i], extack);
 			while (i--)
 				if (ap->added[i])
-					kmqtt_listener_remove(kn, &ap->addrs[i]);
+					kmqtt_listener_remove(kn, &ap->cfg.addrs[i]);
 			return err;
 		}
 		ap->added[i] = true;
@@ -547,10 +336,10 @@ static void kmqtt_apply_remove_old(struct kmqtt_apply *ap,
 	u32 i, j;
 
 	for (j = 0; j < ap->nold; j++) {
-		for (i = 0; i < ap->naddrs; i++)
-			if (kmqtt_ss_equal(&ap->addrs[i], &ap->old[j]))
+		for (i = 0; i < ap->cfg.naddrs; i++)
+			if (kmqtt_ss_equal(&ap->cfg.addrs[i], &ap->old[j]))
 				break;
-		if (i == ap->naddrs)
+		if (i == ap->cfg.naddrs)
 			kmqtt_listener_remove(kn, &ap->old[j]);
 	}
 }
@@ -582,12 +371,12 @@ int kmqtt_nl_config_apply(struct sk_buff *skb, struct genl_info *info)
 		ap->users = NULL;
 	}
 	if (attrs[KMQTT_A_ACL_RULES]) {
-		kmqtt_nl_acl_replace(b, ap->acl);
-		ap->acl = NULL;
+		kmqtt_nl_acl_replace(b, ap->cfg.acl);
+		ap->cfg.acl = NULL;
 	}
 	if (attrs[KMQTT_A_LIMITS]) {
 		mutex_lock(&b->config_lock);
-		kmqtt_limits_commit(kn, &ap->limits);
+		kmqtt_limits_commit(kn, &ap->cfg.limits);
 		mutex_unlock(&b->config_lock);
 	}
 	if (attrs[KMQTT_A_LISTENERS])
@@ -596,8 +385,9 @@ out_unlock:
 	mutex_unlock(&kmqtt_ctl_mutex);
 out:
 	kmqtt_users_free(ap->users);
-	if (ap->acl)
-		kmqtt_acl_free(ap->acl);
-	kfree_sensitive(ap);
+	if (ap->cfg.acl)
+		kmqtt_acl_free(ap->cfg.acl);
+	/* kvzalloc()ed: may be vmalloc memory, which kfree_sensitive() must not get. */
+	kvfree_sensitive(ap, sizeof(*ap));
 	return err;
 }

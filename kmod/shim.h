@@ -12,6 +12,9 @@
  * Rules for the core: use nothing that is not available here; add to both
  * halves together when something new is needed; keep the userspace half
  * boring and obviously correct.
+ *
+ * Netlink attributes (nla_*, policies), which only nl_parse.c needs, have
+ * their two halves in nl_shim.h.
  */
 #ifndef KMQTT_SHIM_H
 #define KMQTT_SHIM_H
@@ -29,6 +32,7 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/refcount.h>
 #include <linux/atomic.h>
 #include <linux/jiffies.h>
@@ -100,6 +104,8 @@ typedef unsigned int gfp_t;
 #define pr_warn_ratelimited(...) ((void)0)
 #define pr_info_ratelimited(...) ((void)0)
 #define might_sleep() ((void)0)
+/* One thread, nothing to yield to. */
+#define cond_resched() ((void)0)
 
 /* Unit tests want a WARN to be a failure; fuzzers want it to be a crash. */
 static inline int abort_on_warn(int c)

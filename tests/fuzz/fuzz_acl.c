@@ -8,33 +8,13 @@
  * subscription without wildcards, subscribe must agree with receive. A clone
  * must answer like its original.
  */
-#include "shim.h"
+#define FUZZ_NAME "fuzz_acl"
+#include "fuzz.h"
 #include "codec.h"
 #include "topic.h"
 #include "acl.h"
 
 u64 kmqtt_test_now;
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_acl: %s\n", what);
-	abort();
-}
-
-#define CHECK(c) do { if (!(c)) fail(#c); } while (0)
-
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u8 next(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
 
 static u16 make_str(struct in *in, u8 *out, u16 max, const char *alpha)
 {

@@ -9,19 +9,12 @@
  * the canonical encoding must come back byte for byte. mqtt_utf8_valid() is
  * checked against an independent implementation of Unicode table 3-7.
  */
-#include "shim.h"
+#define FUZZ_NAME "fuzz_decode"
+#include "fuzz.h"
 #include "codec.h"
 #include "topic.h"
 
 u64 kmqtt_test_now;
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_decode: %s\n", what);
-	abort();
-}
-
-#define CHECK(c) do { if (!(c)) fail(#c); } while (0)
 
 /* Well-formed UTF-8 per Unicode table 3-7, minus U+0000. */
 static bool ref_utf8(const u8 *s, size_t n)

@@ -10,19 +10,12 @@
  * Input: a sequence of records [ctl][arg][bytes...]; ctl bit 0 picks the
  * client, bits 1..3 the action (see the switch below).
  */
-#include "shim.h"
+#define FUZZ_NAME "fuzz_engine"
+#include "fuzz.h"
 #include "engine.h"
 #include "msg.h"
 
 u64 kmqtt_test_now = 1000;
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_engine: %s\n", what);
-	abort();
-}
-
-#define CHECK(c) do { if (!(c)) fail(#c); } while (0)
 
 #define RX_CAP 4096
 

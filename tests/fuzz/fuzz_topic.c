@@ -9,36 +9,16 @@
  * so that matches are frequent, with an escape to raw bytes so that the
  * UTF-8 rules are exercised too.
  */
-#include "shim.h"
+#define FUZZ_NAME "fuzz_topic"
+#include "fuzz.h"
 #include "codec.h"
 #include "topic.h"
 #include "retain.h"
 
 u64 kmqtt_test_now;
 
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_topic: %s\n", what);
-	abort();
-}
-
-#define CHECK(c) do { if (!(c)) fail(#c); } while (0)
-
 #define SLOTS 32
 #define MAXT 40
-
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u8 next(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
 
 static u16 make_topic(struct in *in, u8 *out)
 {

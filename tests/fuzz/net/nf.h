@@ -19,23 +19,16 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "../../selftests/mqtt_raw.h"
+
 /* ---- small helpers ---------------------------------------------------- */
 
-struct nf_buf {
-	uint8_t *d;
-	size_t n, cap;
-};
-
-void nf_buf_free(struct nf_buf *b);
-void nf_buf_reserve(struct nf_buf *b, size_t more);
-void nf_put_u8(struct nf_buf *b, uint8_t v);
-void nf_put_u16(struct nf_buf *b, uint16_t v);
-void nf_put(struct nf_buf *b, const void *p, size_t n);
-void nf_put_str(struct nf_buf *b, const char *s);
-/* Minimal MQTT remaining-length encoding (1..4 bytes); returns its size. */
-size_t nf_enc_len(uint8_t out[4], uint32_t len);
-/* Append a whole frame: @hdr, remaining length of @body, @body. */
-void nf_frame(struct nf_buf *out, uint8_t hdr, const struct nf_buf *body);
+/*
+ * Byte buffers and MQTT framing are the selftests' raw client's
+ * (tests/selftests/mqtt_raw.h: struct mq_buf, mq_put_*(), mq_encode_len(),
+ * mq_frame()); nf_util.c compiles mqtt_raw.c in.
+ */
+void nf_buf_reserve(struct mq_buf *b, size_t more);
 
 /* Deterministic PRNG (splitmix64-seeded xoshiro256**). */
 struct nf_rng {
@@ -73,7 +66,7 @@ enum nf_end {
 #define NF_MAX_MARKS 64
 
 struct nf_plan {
-	struct nf_buf bytes;	/* everything this connection sends */
+	struct mq_buf bytes;	/* everything this connection sends */
 	size_t stop_at;		/* stop sending here (== bytes.n: send all) */
 	enum nf_write_mode write_mode;
 	enum nf_end end;

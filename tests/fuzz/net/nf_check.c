@@ -33,7 +33,7 @@ struct ck_conn {
 	enum ck_role role;
 	enum ck_state st;
 	int fd;
-	struct nf_buf in, out;
+	struct mq_buf in, out;
 	size_t out_off;
 	bool want_out;
 	int64_t last_tx;
@@ -148,28 +148,28 @@ static void ck_flush(struct ck_conn *k)
 	}
 }
 
-static void ck_send(struct ck_conn *k, uint8_t hdr, const struct nf_buf *body)
+static void ck_send(struct ck_conn *k, uint8_t hdr, const struct mq_buf *body)
 {
 	if (k->fd < 0)
 		return;
-	nf_frame(&k->out, hdr, body);
+	mq_frame(&k->out, hdr, body);
 	k->last_tx = nf_now_ms();
 	ck_flush(k);
 }
 
 static void ck_ack(struct ck_conn *k, uint8_t hdr, uint16_t pid)
 {
-	struct nf_buf b = { 0 };
+	struct mq_buf b = { 0 };
 
-	nf_put_u16(&b, pid);
+	mq_put_u16(&b, pid);
 	ck_send(k, hdr, &b);
-	nf_buf_free(&b);
+	mq_buf_free(&b);
 }
 
 static void ck_open(struct ck_conn *k, const char *id)
 {
 	struct nf_checker *c = k->c;
-	struct nf_buf b = { 0 };
+	struct mq_buf b = { 0 };
 	int one = 1;
 
 	k->fd = socket(c->o.addr->ss_family,
@@ -190,13 +190,13 @@ static void ck_open(struct ck_conn *k, const char *id)
 	k->want_out = true;
 	ck_epoll(k, EPOLL_CTL_ADD);
 	/* CONNECT is queued now and goes out once the socket is writable. */
-	nf_put_str(&b, "MQTT");
-	nf_put_u8(&b, 4);
-	nf_put_u8(&b, 0x02);		/* clean session */
-	nf_put_u16(&b, CK_KEEPALIVE);
-	nf_put_str(&b, id);
-	nf_frame(&k->out, 0x10, &b);
-	nf_buf_free(&b);
+	mq_put_str(&b, "MQTT");
+	mq_put_u8(&b, 4);
+	mq_put_u8(&b, 0x02);		/* clean session */
+	mq_put_u16(&b, CK_KEEPALIVE);
+	mq_put_str(&b, id);
+	mq_frame(&k->out, 0x10, &b);
+	mq_buf_free(&b);
 	k->last_tx = nf_now_ms();
 }
 
@@ -206,7 +206,7 @@ static void pub_one(struct nf_checker *c)
 {
 	uint32_t seq = c->next_seq++;
 	uint8_t qos = 1 + (seq & 1);
-	struct nf_buf b = { 0 };
+	struct mq_buf b = { 0 };
 	struct ck_inflight *f = NULL;
 	char payload[96];
 	int i, n;
@@ -225,12 +225,12 @@ static void pub_one(struct nf_checker *c)
 				   .pid = c->next_pid, .seq = seq };
 	c->ninf++;
 	c->seq_qos[seq] = qos;
-	nf_put_str(&b, c->topic[qos]);
-	nf_put_u16(&b, f->pid);
+	mq_put_str(&b, c->topic[qos]);
+	mq_put_u16(&b, f->pid);
 	n = snprintf(payload, sizeof(payload), "NFCHK %s %u", c->o.tag, seq);
-	nf_put(&b, payload, n);
+	mq_put_bytes(&b, payload, n);
 	ck_send(&c->pub, 0x30 | qos << 1, &b);
-	nf_buf_free(&b);
+	mq_buf_free(&b);
 }
 
 static struct ck_inflight *inf_find(struct nf_checker *c, uint16_t pid)
@@ -350,7 +350,7 @@ static void sub_publish(struct nf_checker *c, const struct nf_frame *f)
 static void sub_frame(struct nf_checker *c, const struct nf_frame *f)
 {
 	struct ck_conn *k = &c->sub;
-	struct nf_buf b = { 0 };
+	struct mq_buf b = { 0 };
 	uint16_t pid;
 
 	switch (k->st) {
@@ -359,13 +359,13 @@ static void sub_frame(struct nf_checker *c, const struct nf_frame *f)
 			ck_fail(k, "CONNACK missing or refused");
 			return;
 		}
-		nf_put_u16(&b, 1);
-		nf_put_str(&b, c->topic[1]);
-		nf_put_u8(&b, 1);
-		nf_put_str(&b, c->topic[2]);
-		nf_put_u8(&b, 2);
+		mq_put_u16(&b, 1);
+		mq_put_str(&b, c->topic[1]);
+		mq_put_u8(&b, 1);
+		mq_put_str(&b, c->topic[2]);
+		mq_put_u8(&b, 2);
 		ck_send(k, 0x82, &b);
-		nf_buf_free(&b);
+		mq_buf_free(&b);
 		k->st = CS_WAIT_SUBACK;
 		return;
 	case CS_WAIT_SUBACK:
@@ -457,7 +457,7 @@ static void ck_read(struct ck_conn *k)
 				"connection closed by the broker");
 			return;
 		}
-		nf_put(&k->in, tmp, r);
+		mq_put_bytes(&k->in, tmp, r);
 	}
 	while (k->fd >= 0 && used < k->in.n) {
 		struct nf_frame f;
@@ -691,8 +691,8 @@ void nf_check_free(struct nf_checker *c)
 		if (ks[i]->fd >= 0 && ks[i]->st == CS_READY)
 			send(ks[i]->fd, disc, sizeof(disc), MSG_NOSIGNAL);
 		ck_close(ks[i], CS_CLOSED);
-		nf_buf_free(&ks[i]->in);
-		nf_buf_free(&ks[i]->out);
+		mq_buf_free(&ks[i]->in);
+		mq_buf_free(&ks[i]->out);
 	}
 	free(c->seq_qos);
 	free(c->acked);

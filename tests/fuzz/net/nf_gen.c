@@ -34,7 +34,7 @@ const char *const nf_mutation_names[NF_MUT_COUNT] = {
 
 struct gframe {
 	uint8_t hdr;
-	struct nf_buf body;
+	struct mq_buf body;
 	bool raw;		/* body is sent as is: no header, no length */
 	bool mutated;
 	bool len_override;
@@ -77,13 +77,13 @@ static void gf_mark_str(struct gframe *f)
 static void gf_str(struct gframe *f, const char *str)
 {
 	gf_mark_str(f);
-	nf_put_str(&f->body, str);
+	mq_put_str(&f->body, str);
 }
 
 static void gf_pid(struct gframe *f, uint16_t pid)
 {
 	f->pid_off = f->body.n;
-	nf_put_u16(&f->body, pid);
+	mq_put_u16(&f->body, pid);
 }
 
 static uint16_t gs_pid(struct gsess *s)
@@ -174,7 +174,7 @@ static void topic_filter(struct gsess *s, char *out, size_t cap)
 	}
 }
 
-static void payload(struct gsess *s, struct nf_buf *b)
+static void payload(struct gsess *s, struct mq_buf *b)
 {
 	struct nf_rng *r = &s->r;
 	uint32_t p = nf_rng_below(r, 100), len, i;
@@ -208,7 +208,7 @@ static void gen_connect(struct gsess *s)
 	if (!f)
 		return;
 	gf_str(f, v31 ? "MQIsdp" : "MQTT");
-	nf_put_u8(&f->body, v31 ? 3 : 4);
+	mq_put_u8(&f->body, v31 ? 3 : 4);
 	if (clean)
 		flags |= 0x02;
 	if (will) {
@@ -218,10 +218,10 @@ static void gen_connect(struct gsess *s)
 	}
 	if (user)
 		flags |= 0x80 | (nf_rng_pct(r, 80) ? 0x40 : 0);
-	nf_put_u8(&f->body, flags);
+	mq_put_u8(&f->body, flags);
 	ka = nf_rng_pct(r, 10) ? 1 + nf_rng_below(r, 2) :
 	     nf_rng_pct(r, 5) ? 0 : 60;
-	nf_put_u16(&f->body, ka);
+	mq_put_u16(&f->body, ka);
 	/*
 	 * MQTT 3.1 allows 23 bytes: keep ids short. A bounded id space keeps
 	 * the persistent (clean = 0) sessions left behind bounded too, and
@@ -237,7 +237,7 @@ static void gen_connect(struct gsess *s)
 		topic_name(s, t, sizeof(t));
 		gf_str(f, t);
 		gf_mark_str(f);
-		nf_put_u16(&f->body, 0);	/* will message, patched below */
+		mq_put_u16(&f->body, 0);	/* will message, patched below */
 		at = f->body.n;
 		payload(s, &f->body);
 		if (f->body.n - at > 512)	/* keep wills small */
@@ -281,11 +281,14 @@ static void gen_publish(struct gsess *s, int qos)
 	}
 }
 
-static void gen_subscribe(struct gsess *s)
+/* SUBSCRIBE (filters with a QoS byte each) or UNSUBSCRIBE. */
+static void gen_filters(struct gsess *s, bool subscribe)
 {
 	struct nf_rng *r = &s->r;
-	struct gframe *f = gf_new(s, 0x82);
-	uint32_t n = 1 + nf_rng_below(r, nf_rng_pct(r, 10) ? 40 : 4);
+	struct gframe *f = gf_new(s, subscribe ? 0x82 : 0xa2);
+	uint32_t n = 1 + (subscribe ?
+			  nf_rng_below(r, nf_rng_pct(r, 10) ? 40 : 4) :
+			  nf_rng_below(r, 3));
 	char t[1024];
 
 	if (!f)
@@ -294,23 +297,8 @@ static void gen_subscribe(struct gsess *s)
 	while (n--) {
 		topic_filter(s, t, sizeof(t));
 		gf_str(f, t);
-		nf_put_u8(&f->body, nf_rng_below(r, 3));
-	}
-}
-
-static void gen_unsubscribe(struct gsess *s)
-{
-	struct nf_rng *r = &s->r;
-	struct gframe *f = gf_new(s, 0xa2);
-	uint32_t n = 1 + nf_rng_below(r, 3);
-	char t[1024];
-
-	if (!f)
-		return;
-	gf_pid(f, gs_pid(s));
-	while (n--) {
-		topic_filter(s, t, sizeof(t));
-		gf_str(f, t);
+		if (subscribe)
+			mq_put_u8(&f->body, nf_rng_below(r, 3));
 	}
 }
 
@@ -340,9 +328,9 @@ static void gen_session(struct gsess *s)
 		else if (k < 40)
 			gen_publish(s, 2);
 		else if (k < 57)
-			gen_subscribe(s);
+			gen_filters(s, true);
 		else if (k < 65)
-			gen_unsubscribe(s);
+			gen_filters(s, false);
 		else if (k < 75)
 			gf_new(s, 0xc0);	/* PINGREQ */
 		else
@@ -419,7 +407,7 @@ static void mut_len_limit(struct gsess *s)
 		v = len + 1 + nf_rng_below(r, 4096);
 		break;
 	}
-	f->len_n = nf_enc_len(f->len_bytes, v);
+	f->len_n = mq_encode_len(f->len_bytes, v);
 }
 
 static void mut_strlen(struct gsess *s)
@@ -475,7 +463,7 @@ static void mut_reorder(struct gsess *s)
 static void insert_at(struct gsess *s, int at, struct gframe *src)
 {
 	if (s->n >= GEN_MAX_FRAMES) {
-		nf_buf_free(&src->body);
+		mq_buf_free(&src->body);
 		return;
 	}
 	memmove(&s->f[at + 1], &s->f[at], (s->n - at) * sizeof(s->f[0]));
@@ -503,7 +491,7 @@ static void mut_no_connect(struct gsess *s)
 {
 	if (!s->n || s->f[0].hdr != 0x10)
 		return;
-	nf_buf_free(&s->f[0].body);
+	mq_buf_free(&s->f[0].body);
 	memmove(&s->f[0], &s->f[1], (s->n - 1) * sizeof(s->f[0]));
 	s->n--;
 	if (s->n)
@@ -561,7 +549,7 @@ static void mut_huge(struct gsess *s)
 	h.mutated = true;
 	h.pid_off = -1;
 	h.str_off[h.nstr++] = 0;
-	nf_put_str(&h.body, "nf/huge");
+	mq_put_str(&h.body, "nf/huge");
 	nf_buf_reserve(&h.body, GEN_HUGE_BASE + extra);
 	memset(h.body.d + h.body.n, 'h', GEN_HUGE_BASE + extra);
 	h.body.n += GEN_HUGE_BASE + extra;
@@ -617,13 +605,13 @@ static void serialise(struct gsess *s, struct nf_plan *p, size_t *starts)
 
 		starts[i] = p->bytes.n;
 		if (f->raw) {
-			nf_put(&p->bytes, f->body.d, f->body.n);
+			mq_put_bytes(&p->bytes, f->body.d, f->body.n);
 		} else if (f->len_override) {
-			nf_put_u8(&p->bytes, f->hdr);
-			nf_put(&p->bytes, f->len_bytes, f->len_n);
-			nf_put(&p->bytes, f->body.d, f->body.n);
+			mq_put_u8(&p->bytes, f->hdr);
+			mq_put_bytes(&p->bytes, f->len_bytes, f->len_n);
+			mq_put_bytes(&p->bytes, f->body.d, f->body.n);
 		} else {
-			nf_frame(&p->bytes, f->hdr, &f->body);
+			mq_frame(&p->bytes, f->hdr, &f->body);
 		}
 	}
 	starts[s->n] = p->bytes.n;
@@ -795,11 +783,11 @@ void nf_plan_build(struct nf_plan *p, const struct nf_gen_opts *o,
 		    100 + nf_rng_below(r, 1400);
 
 	for (k = 0; k < s->n; k++)
-		nf_buf_free(&s->f[k].body);
+		mq_buf_free(&s->f[k].body);
 	free(s);
 }
 
 void nf_plan_free(struct nf_plan *p)
 {
-	nf_buf_free(&p->bytes);
+	mq_buf_free(&p->bytes);
 }

@@ -1,83 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * netfuzz helpers: byte buffers, the PRNG, the clock and the frame reader.
+ * netfuzz helpers: the PRNG, the clock and the frame reader. Byte buffers
+ * and framing come from the selftests' raw client, compiled in here rather
+ * than linked so that every way netfuzz is built (its Makefile, and the
+ * fallback in tests/selftests/hardening_netfuzz.sh, which compiles the four
+ * nf sources only) gets it.
  */
+#include "../../selftests/mqtt_raw.c"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "nf.h"
 
-void nf_buf_free(struct nf_buf *b)
+void nf_buf_reserve(struct mq_buf *b, size_t more)
 {
-	free(b->d);
-	b->d = NULL;
-	b->n = b->cap = 0;
-}
-
-void nf_buf_reserve(struct nf_buf *b, size_t more)
-{
-	if (b->n + more <= b->cap)
-		return;
-	b->cap = (b->n + more) * 2 + 64;
-	b->d = realloc(b->d, b->cap);
-	if (!b->d)
-		abort();
-}
-
-void nf_put_u8(struct nf_buf *b, uint8_t v)
-{
-	nf_buf_reserve(b, 1);
-	b->d[b->n++] = v;
-}
-
-void nf_put_u16(struct nf_buf *b, uint16_t v)
-{
-	nf_put_u8(b, v >> 8);
-	nf_put_u8(b, v & 0xff);
-}
-
-void nf_put(struct nf_buf *b, const void *p, size_t n)
-{
-	if (!n)
-		return;
-	nf_buf_reserve(b, n);
-	memcpy(b->d + b->n, p, n);
-	b->n += n;
-}
-
-void nf_put_str(struct nf_buf *b, const char *s)
-{
-	size_t n = strlen(s);
-
-	nf_put_u16(b, n);
-	nf_put(b, s, n);
-}
-
-size_t nf_enc_len(uint8_t out[4], uint32_t len)
-{
-	size_t i = 0;
-
-	do {
-		uint8_t d = len & 0x7f;
-
-		len >>= 7;
-		if (len)
-			d |= 0x80;
-		out[i++] = d;
-	} while (len && i < 4);
-	return i;
-}
-
-void nf_frame(struct nf_buf *out, uint8_t hdr, const struct nf_buf *body)
-{
-	uint8_t l[4];
-	size_t n = nf_enc_len(l, body ? body->n : 0);
-
-	nf_put_u8(out, hdr);
-	nf_put(out, l, n);
-	if (body)
-		nf_put(out, body->d, body->n);
+	mq_reserve(b, more);
 }
 
 uint64_t nf_mix(uint64_t x)
