@@ -30,7 +30,7 @@ PORT ?= 1883
 HAVE_MQTTCTL := $(wildcard mqttctl/Makefile)
 
 .PHONY: all modules mqttctl install modules_install clean clean-modules style check \
-	run bench fuzz dkms kdir-check
+	run bench profile fuzz dkms kdir-check
 
 all: modules mqttctl
 
@@ -79,6 +79,10 @@ run:
 
 bench:
 	$(MAKE) -C tests/bench
+
+# perf profiles of kmqtt and Mosquitto in one guest (tests/bench/profile.sh)
+profile:
+	$(MAKE) -C tests/bench profile
 
 fuzz:
 	$(MAKE) -C tests/fuzz fuzz

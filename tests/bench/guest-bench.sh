@@ -11,6 +11,9 @@
 #          --scaling hotplug|none|only   hotplug: also run the scaling cases with only
 #                                        cpu0 online; only: just the scaling cases
 #          --paced-rate R  --duration S  --warmup S  --storm-conns N  --tag TEXT
+#          --profile     after the matrix, guest-profile.sh (perf profiles of the default
+#                        profile cases) into $KMQTT_OUT/profile; the storm's slab/meminfo
+#                        snapshots (last repetition) go there too
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 LG=$here/loadgen
@@ -19,7 +22,7 @@ scratch=${KMQTT_SCRATCH:-/tmp}/bench
 mkdir -p "$scratch"
 
 quick=${BENCH_QUICK:-} repeat= brokers="kmqtt mosquitto" cases= scaling=hotplug
-paced= dur= warm= storm_conns= tag=
+paced= dur= warm= storm_conns= tag= profile=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1 ;;
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--warmup) warm=$2; shift ;;
 	--storm-conns) storm_conns=$2; shift ;;
 	--tag) tag=$2; shift ;;
+	--profile) profile=1 ;;
 	*) echo "guest-bench: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -174,6 +178,14 @@ run_one() {	# CASE BROKER REP CPUS
 	case $json in "{"*"}") ;; *) json="{\"ok\":false,\"fail\":\"loadgen exited $rc without a result\"}" ;; esac
 	if [ "$name" = storm ] && [ -e "$scratch/mem.loaded.json" ]; then
 		mem=",\"mem\":{\"baseline\":$(cat "$scratch/mem.baseline.json"),\"loaded\":$(cat "$scratch/mem.loaded.json")}"
+		# per-cache breakdown (tests/bench/profsum.py post): the last repetition's
+		if [ "$cpus" = "$ncpu" ] && [ -e "$scratch/mem.loaded.slabinfo" ]; then
+			mkdir -p "$out/profile"
+			for f in "$scratch"/mem.baseline.* "$scratch"/mem.loaded.*; do
+				cp "$f" "$out/profile/mem.$broker.${f#"$scratch"/mem.}"
+			done
+			printf '%s\n' "$json" >"$out/profile/mem.$broker.result.json"
+		fi
 	fi
 	printf '{"case":"%s","broker":"%s","rep":%d,"cpus":%d,"rc":%d,"result":%s%s}\n' \
 		"$name" "$broker" "$rep" "$cpus" "$rc" "$json" "$mem" >>"$out/results.jsonl"
@@ -199,4 +211,12 @@ for rep in $(seq "$repeat"); do
 		fi
 	done
 done
-echo "guest-bench: done in $(( $(date +%s) - start )) s; results in $out/results.jsonl"
+echo "guest-bench: matrix done in $(( $(date +%s) - start )) s; results in $out/results.jsonl"
+if [ -n "$profile" ]; then
+	mosq_stop	# guest-profile.sh starts its own
+	pargs=(--no-mem --out "$out/profile")
+	if [ -n "$quick" ]; then pargs+=(--duration 2 --warmup 0.5 --paced-rate "$paced")
+	else pargs+=(--duration 4 --warmup 1 --paced-rate "$paced"); fi	# ~5 min
+	"$here/guest-profile.sh" "${pargs[@]}" || echo "guest-bench: profiling failed" >&2
+fi
+echo "guest-bench: done in $(( $(date +%s) - start )) s"

@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn the raw results of tests/bench/run-bench.sh into BENCHMARKS.md.
 
-usage: report.py [--out FILE] RESULTDIR...
+usage: report.py [--out FILE] [--profile DIR] RESULTDIR...
 
 RESULTDIR is a run-bench.sh output directory (host.json, and one subdirectory per
-boot holding results.jsonl and guest.json) or one of those subdirectories.
+boot holding results.jsonl and guest.json) or one of those subdirectories.  Profiles
+(tests/bench/profile.sh or run-bench.sh --profile, summarised by profsum.py post) found in
+a RESULTDIR's profile/ subdirectories or given with --profile become the section "Where
+the time goes"; with only --profile, the report is just that section.
 Python 3 standard library only.
 """
 import argparse
+import glob
 import json
 import os
 import statistics
@@ -107,6 +111,16 @@ def mem_per_conn(r):
     return (mem_used_kb(m["loaded"]) - mem_used_kb(m["baseline"])) / n
 
 
+def kmem_anon_per_conn(r):
+    """Slab + KernelStack + PageTables + AnonPages growth: the memory the connections
+    hold, without the free-page noise (per-CPU lists, THP, reclaim) of MemAvailable."""
+    m, n = r.get("mem"), res(r).get("connected")
+    if not m or not n or "anon_kb" not in m["loaded"]:
+        return None
+    f = ("slab_kb", "kernel_stack_kb", "page_tables_kb", "anon_kb")
+    return sum(m["loaded"][k] - m["baseline"][k] for k in f) / n
+
+
 def rss_per_conn(r):
     m, n = r.get("mem"), res(r).get("connected")
     if not m or not n or m["loaded"].get("broker_rss_kb") is None:
@@ -180,6 +194,204 @@ def verdict(value, op, target):
 def mark(d, case, cpus=None):
     bad = [b for b in (KM, MQ) if d.failed(case, b, cpus)]
     return " †" if bad else ""
+
+
+# ---- "Where the time goes": profiles summarised by profsum.py ----
+
+PROFILE_FOR = {
+    "cpu-q0": "whole-guest CPU per message and messages per broker CPU-second at a low paced "
+              "rate (cpu-q0/q1, latency-q*)",
+    "cpu-q1": "whole-guest CPU per message, cpu-q1",
+    "fanin-q0": "fan-in QoS 0 delivered msg/s and messages per broker CPU-second, fanin-q0",
+    "pairs-q0": "2 vs 1 vCPU scaling (compare with pairs-q0@1)",
+    "pairs-q0@1": "2 vs 1 vCPU scaling (compare with pairs-q0)",
+    "fanin-q0@1": "2 vs 1 vCPU scaling (compare with fanin-q0)",
+    "fanout-q0@1": "2 vs 1 vCPU scaling (compare with fanout-q0)",
+}
+GROUP_ROWS = [
+    ("by task", "by_comm", None),
+    ("self time by category", "by_cat", None),
+    ("inclusive: stack contains", "marks", None),
+    ("kmqtt work items (kworker) by phase", "kworker_phases", None),
+]
+
+
+def find_profile_dirs(dirs):
+    out = []
+    for d in dirs:
+        for c in [d] + sorted(glob.glob(os.path.join(d, "profile"))) + \
+                sorted(glob.glob(os.path.join(d, "*", "profile"))):
+            if c not in out and (os.path.exists(os.path.join(c, "profile.json")) or
+                                 glob.glob(os.path.join(c, "mem.*.loaded.json"))):
+                out.append(c)
+    return out
+
+
+def load_profiles(pdirs):
+    profs, mems, meta = {}, {}, {}
+    for d in pdirs:
+        try:
+            with open(os.path.join(d, "profile.json")) as f:
+                meta = json.load(f)
+        except (OSError, ValueError):
+            pass
+        for p in sorted(glob.glob(os.path.join(d, "*.json"))):
+            b = os.path.basename(p)[:-5]
+            if b == "profile" or b.endswith(".result") or b.endswith(".baseline") or \
+                    b.endswith(".loaded"):
+                continue
+            try:
+                with open(p) as f:
+                    obj = json.load(f)
+            except (OSError, ValueError):
+                continue
+            if b.startswith("mem."):
+                mems[b[4:]] = obj
+            elif "." in b and "by_cat" in obj:
+                case, broker = b.rsplit(".", 1)
+                obj["_dir"] = d
+                profs.setdefault(case, {})[broker] = obj
+    return profs, mems, meta
+
+
+def profile_section(pdirs):
+    profs, mems, meta = load_profiles(pdirs)
+    if not profs and not mems:
+        return []
+    L = []
+    w = L.append
+    w("## Where the time goes")
+    w("")
+    w("Whole-guest profiles (`perf record -a -g -e cpu-clock -F %s`; TCG has no PMU) of one"
+      " %s s run (after %s s warm-up) per case and broker, in one boot, made by"
+      " `tests/bench/profile.sh` (or `run-bench.sh --profile`) and summarised by"
+      " `tests/bench/profsum.py`; raw data, perf reports (`*.sym.txt`, `*.dso.txt`,"
+      " `*.calls.txt`), folded stacks and summaries in `%s`. Shares are of the guest's busy"
+      " (non-idle) samples, load generator included; µs/msg = that share × the whole-guest"
+      " busy CPU per delivered message the load generator measured in its window (under TCG"
+      " cpu-clock loses the ticks of a vCPU the host does not run in time, so the samples are"
+      " a subset: use them for shares). *Self* = the sampled function; *stack"
+      " contains* = inclusive. cpu-clock samples come from a timer interrupt, so time with"
+      " interrupts or bottom halves disabled shows up at `_raw_spin_unlock_irq*` /"
+      " `__local_bh_enable_ip` (category lock/irq-restore) rather than where it was spent."
+      % (meta.get("freq", "?"), meta.get("duration_s", "?"), meta.get("warmup_s", "?"),
+         ", ".join(pdirs)))
+    w("")
+    order = [c for c in ("cpu-q0", "cpu-q1", "fanin-q0", "pairs-q0", "pairs-q0@1")
+             if c in profs] + sorted(c for c in profs if c not in
+                                     ("cpu-q0", "cpu-q1", "fanin-q0", "pairs-q0", "pairs-q0@1"))
+    for case in order:
+        bp = profs[case]
+        brokers = [b for b in (KM, MQ) if b in bp]
+        w("### %s%s" % (case, " — " + PROFILE_FOR[case] if case in PROFILE_FOR else ""))
+        w("")
+        head = "| | " + " | ".join("%s %% busy | %s µs/msg" % (b, b) for b in brokers) + " |"
+        w(head)
+        w("|---|" + "---:|---:|" * len(brokers))
+
+        def cell(b, v):
+            s_ = bp[b]
+            busy = s_.get("busy") or 0
+            unit = s_.get("busy_us_per_msg")
+            pc = 100.0 * v / busy if busy else 0
+            us = unit * v / busy if (unit and busy) else None
+            return "%.1f | %s" % (pc, fmt(us))
+        w("| **busy CPU per delivered message** | " + " | ".join(
+            "%.0f%% idle | %s" % (100.0 * bp[b]["idle"] / max(bp[b]["samples"], 1),
+                                  fmt(bp[b].get("busy_us_per_msg"))) for b in brokers) + " |")
+        w("| delivered msg/s in the window | " + " | ".join(
+            "| %s" % fmt((bp[b].get("result") or {}).get("delivered_per_s")) for b in brokers) +
+          " |")
+        for title, key, _ in GROUP_ROWS:
+            names = []
+            for b in brokers:
+                for k, v in bp[b].get(key) or []:
+                    if k not in names:
+                        names.append(k)
+            vals = {b: dict(bp[b].get(key) or []) for b in brokers}
+            rows = [(k, max(100.0 * vals[b].get(k, 0) / max(bp[b]["busy"], 1) for b in brokers))
+                    for k in names]
+            rows = [r for r in rows if r[1] >= 0.5]
+            if key != "marks":
+                rows.sort(key=lambda r: -r[1])
+            for k, _ in rows:
+                w("| %s: %s | %s |" % (title, k, " | ".join(cell(b, vals[b].get(k, 0))
+                                                          for b in brokers)))
+        w("")
+        tops = {b: bp[b].get("top_syms", [])[:15] for b in brokers}
+        w("Top self symbols (% of busy):")
+        w("")
+        w("| # | " + " | ".join("%s | %%" % b for b in brokers) + " |")
+        w("|---:|" + "---|---:|" * len(brokers))
+        for i in range(max(len(t) for t in tops.values())):
+            cells = []
+            for b in brokers:
+                t = tops[b]
+                if i < len(t):
+                    sym, dso = t[i][0].rsplit(" ", 1)
+                    dso = dso.rsplit("/", 1)[-1]
+                    cells.append("`%s` %s | %.1f" % (sym, "" if dso == "[kernel.kallsyms]"
+                                                     else dso, 100.0 * t[i][1] /
+                                                     max(bp[b]["busy"], 1)))
+                else:
+                    cells.append(" | ")
+            w("| %d | %s |" % (i + 1, " | ".join(cells)))
+        if KM in bp and bp[KM].get("kmqtt_incl"):
+            w("")
+            w("kmqtt functions, inclusive (self) % of busy: " + ", ".join(
+                "`%s` %.1f (%.1f)" % (k, 100.0 * v / max(bp[KM]["busy"], 1),
+                                      100.0 * dict(bp[KM].get("kmqtt_self") or []).get(k, 0) /
+                                      max(bp[KM]["busy"], 1))
+                for k, v in bp[KM]["kmqtt_incl"][:12]) + ".")
+        w("")
+    if mems:
+        w("### Memory per idle connection, by slab cache — whole-system memory per connection")
+        w("")
+        brokers = [b for b in (KM, MQ) if b in mems]
+        w("Idle-connection storm (%s), slab caches and `/proc/meminfo` before and with all"
+          " connections open (both TCP ends are in the guest; the client end is the same for"
+          " both brokers). Bytes per connection; *slab* = whole slabs (pages), *objects* ="
+          " active objects × object size.%s" % (
+              ", ".join("%s %s connections" % (b, mems[b].get("conns")) for b in brokers),
+              " Booted with `slab_nomerge`." if meta.get("slab_nomerge") else
+              " Caches may be merged (SLUB aliases, see `slab-aliases.txt`): a merged cache"
+              " shows under one name."))
+        w("")
+        w("| slab cache | objsize | " + " | ".join("%s objs/conn | %s objects B | %s slab B" %
+                                                   (b, b, b) for b in brokers) + " |")
+        w("|---|---:|" + "---:|---:|---:|" * len(brokers))
+        rows = {}
+        for b in brokers:
+            for r in mems[b].get("slab", []):
+                rows.setdefault(r["cache"], {})[b] = r
+        keyf = lambda c: -max(abs(rows[c][b]["slab_bytes_per_conn"]) for b in rows[c])
+        tot = {b: [0, 0] for b in brokers}
+        for c in rows:
+            for b in brokers:
+                if b in rows[c]:
+                    tot[b][0] += rows[c][b]["bytes_per_conn"]
+                    tot[b][1] += rows[c][b]["slab_bytes_per_conn"]
+        for c in sorted(rows, key=keyf)[:18]:
+            r0 = next(iter(rows[c].values()))
+            w("| %s | %d | %s |" % (c, r0["objsize"], " | ".join(
+                "%.2f | %.0f | %.0f" % (rows[c][b]["objs_per_conn"], rows[c][b]["bytes_per_conn"],
+                                        rows[c][b]["slab_bytes_per_conn"])
+                if b in rows[c] else "— | — | —" for b in brokers)))
+        w("| **all slab caches** | | %s |" % " | ".join(
+            "| %.0f | %.0f" % (tot[b][0], tot[b][1]) for b in brokers))
+        for k in ("Slab", "AnonPages", "PageTables", "KernelStack", "VmallocUsed", "Percpu"):
+            if any(k in (mems[b].get("meminfo") or {}) for b in brokers):
+                w("| meminfo %s | | %s |" % (k, " | ".join(
+                    "| | %.0f" % (mems[b].get("meminfo") or {}).get(k, 0) for b in brokers)))
+
+        def used(m):
+            return m["mem_total_kb"] - m["mem_available_kb"] - m["pcp_pages"] * m["page_kb"]
+        if all(mems[b].get("baseline") and mems[b].get("loaded") for b in brokers):
+            w("| **used (MemTotal − MemAvailable − per-CPU free pages)** | | %s |" % " | ".join(
+                "| | %.0f" % ((used(mems[b]["loaded"]) - used(mems[b]["baseline"])) * 1024.0 /
+                              mems[b]["conns"]) for b in brokers))
+        w("")
+    return L
 
 
 def build(recs, guests, host, args):
@@ -271,6 +483,13 @@ def build(recs, guests, host, args):
                 d.cpus, case, mark(d, case, 1), fmt(kr, "×"), fmt(mr, "×"),
                 verdict(kr, ">=", 1.7)))
     w("")
+    if args.profile_dirs:
+        w("Where the time goes for the targets not met: see *Where the time goes* below —"
+          " profile `cpu-q0` for CPU per message and messages per broker CPU-second at low paced"
+          " rates (cpu-q0/q1, latency-q*), `fanin-q0` for fan-in throughput and CPU,"
+          " `pairs-q0` against `pairs-q0@1` for 2 vs 1 vCPU scaling, and the slab-cache table"
+          " for memory per idle connection.")
+        w("")
     w("Broker CPU: Mosquitto's own schedstat time; kmqtt's is the whole guest's busy time"
       " minus the load generator's (kmqtt has no process). † = at least one run of this case"
       " was not valid (see *Run problems*).")
@@ -285,6 +504,8 @@ def build(recs, guests, host, args):
         if not (d.runs(case, KM, cpus) or d.runs(case, MQ, cpus)):
             return
         k, m = d.median(case, KM, fn, cpus), d.median(case, MQ, fn, cpus)
+        if k is None and m is None:
+            return
         w("| %s%s | %s | %s | %s |" % (label, mark(d, case, cpus), fmt(k, unit), fmt(m, unit),
                                        fmt(ratio_s(k, m), "×")))
 
@@ -305,6 +526,8 @@ def build(recs, guests, host, args):
     for case in ("fanout-q0", "fanin-q0", "pairs-q0"):
         info("unpaced %s: delivered msg/s at 1 vCPU" % case, case, thr, cpus=1)
     info("connection storm: connects/s (%s connections)" % conns, "storm", conn_rate)
+    info("connection storm: Slab + KernelStack + PageTables + AnonPages growth per connection",
+         "storm", kmem_anon_per_conn, " KiB")
     info("connection storm: broker RSS growth per connection", "storm", rss_per_conn, " KiB")
     info("connection storm: broker RSS with all connections open", "storm", rss_loaded, " KiB")
     w("")
@@ -338,6 +561,8 @@ def build(recs, guests, host, args):
                                                                             i[0][1]))) + ".")
     w("")
 
+    if args.profile_dirs:
+        L.extend(profile_section(args.profile_dirs))
     w("## All runs")
     w("")
     w("| case | broker | vCPUs | rep | delivered/s | lost | dup | ooo | p50 µs | p99 µs |"
@@ -410,9 +635,20 @@ def build(recs, guests, host, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="-", help="output file (default stdout)")
-    ap.add_argument("dirs", nargs="+")
+    ap.add_argument("--profile", action="append", default=[],
+                    help="profile directory (profile.sh output) to embed")
+    ap.add_argument("dirs", nargs="*")
     args = ap.parse_args()
     recs, guests, host = load(args.dirs)
+    args.profile_dirs = find_profile_dirs(args.dirs + args.profile)
+    if not recs and args.profile_dirs:
+        text = "# kmqtt profiles\n\n" + "\n".join(profile_section(args.profile_dirs)) + "\n"
+        if args.out == "-":
+            sys.stdout.write(text)
+        else:
+            with open(args.out, "w") as f:
+                f.write(text)
+        return 0
     if not recs:
         print("report.py: no results found in %s" % " ".join(args.dirs), file=sys.stderr)
         return 1

@@ -15,6 +15,10 @@
 #     --out DIR             raw results (default /var/tmp/kmqtt-bench/DATE; BENCH_OUT)
 #     --report FILE         where to write the report (default: BENCHMARKS.md at the top)
 #     --no-report           keep the raw results only
+#     --profile | --no-profile   after the matrix, in the same boot, perf profiles of the
+#                           missed-target cases (guest-profile.sh, ~5 min) -> "Where the time
+#                           goes" in the report; default on for the full run, off with
+#                           --quick or --cases (BENCH_PROFILE=0|1)
 # The raw results are JSON lines (one per loadgen run); tests/bench/report.py turns them
 # into the report and can be rerun on them at any time.
 set -uo pipefail
@@ -25,7 +29,7 @@ cmdline="tests/bench/run-bench.sh${*:+ $*}"
 
 quick=${BENCH_QUICK:-} repeat=${BENCH_REPEAT:-} no_kmqtt=${BENCH_NO_KMQTT:-} cases=${BENCH_CASES:-}
 scaling=${BENCH_SCALING:-hotplug} paced=${BENCH_PACED_RATE:-} out=${BENCH_OUT:-}
-report=$top/BENCHMARKS.md do_report=1
+report=$top/BENCHMARKS.md do_report=1 profile=${BENCH_PROFILE:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1 ;;
@@ -37,6 +41,8 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift ;;
 	--report) report=$2; shift ;;
 	--no-report) do_report= ;;
+	--profile) profile=1 ;;
+	--no-profile) profile=0 ;;
 	-h|--help) sed -n '3,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run-bench: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
@@ -63,6 +69,15 @@ fi
 [ -n "$repeat" ] && gargs+=(--repeat "$repeat")
 [ -n "$cases" ] && gargs+=(--cases "$cases")
 [ -n "$paced" ] && gargs+=(--paced-rate "$paced")
+if [ -z "$profile" ]; then	# default: on for the full matrix only
+	profile=$([ -z "$quick" ] && [ -z "$cases" ] && echo 1 || echo 0)
+fi
+if [ "$profile" = 1 ] && ! command -v perf >/dev/null; then
+	note "perf missing (apt-get install linux-perf): no profiles"
+	profile=0
+fi
+pflag=()
+[ "$profile" = 1 ] && pflag=(--profile)	# first (2-vCPU) boot only
 
 : "${out:=/var/tmp/kmqtt-bench/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out" || exit 2
@@ -111,10 +126,10 @@ boot() {	# SMP DIR GUEST-ARGS...
 
 rc=0
 case $scaling in
-hotplug) boot 2 "$out/smp2" "${gargs[@]}" || rc=$? ;;
-none) boot 2 "$out/smp2" "${gargs[@]}" --scaling none || rc=$? ;;
+hotplug) boot 2 "$out/smp2" "${gargs[@]}" "${pflag[@]}" || rc=$? ;;
+none) boot 2 "$out/smp2" "${gargs[@]}" "${pflag[@]}" --scaling none || rc=$? ;;
 boot)
-	boot 2 "$out/smp2" "${gargs[@]}" --scaling none || rc=$?
+	boot 2 "$out/smp2" "${gargs[@]}" "${pflag[@]}" --scaling none || rc=$?
 	boot 1 "$out/smp1" "${gargs[@]}" --scaling only || rc=$?
 	;;
 esac
@@ -127,6 +142,9 @@ h["host_load_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
 json.dump(h, open(p, "w"))
 PY
 
+for p in "$out"/smp*/profile; do	# perf reports: on the host (minutes under TCG)
+	[ -d "$p" ] && python3 "$here/profsum.py" post "$p"
+done
 if [ -n "$do_report" ]; then
 	python3 "$here/report.py" --out "$report" "$out" || exit 2
 	note "wrote $report"
