@@ -38,10 +38,26 @@ bool mqtt_utf8_valid(const u8 *s, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		u8 c = s[i];
+		u8 c;
 		u32 cp, min;
 		unsigned int n, k;
+		u64 w;
 
+		/*
+		 * Topics are nearly always ASCII: take 8 bytes at once while
+		 * none has the top bit set and none is NUL (the has-zero-byte
+		 * trick). It showed as 3 % of a fan-in profile byte by byte.
+		 */
+		if (len - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ULL) &&
+			    !((w - 0x0101010101010101ULL) & ~w &
+			      0x8080808080808080ULL)) {
+				i += 8;
+				continue;
+			}
+		}
+		c = s[i];
 		if (c < 0x80) {
 			if (c == 0)
 				return false;

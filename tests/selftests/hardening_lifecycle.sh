@@ -3,7 +3,8 @@
 #
 # Module lifecycle under traffic (issues 3 and 6): unload with clients
 # connected, load/unload in a loop with traffic in between, rmmod under load
-# with hundreds of publishing clients, a namespace deleted under traffic, and
+# with hundreds of publishing clients, a namespace deleted, a listener removed
+# and every limit changed under traffic, and
 # the listen= parameter (IPv4, IPv6, empty, bad input, port in use). TAP 13.
 #
 # Needs root and a loadable module: under tests/vm/run, $KMQTT_MODULE and
@@ -504,6 +505,102 @@ def t_listener_removal_under_traffic():
           "a client of the other listener lost its connection")
 
 
+def t_limits_change_under_traffic():
+    """Every limit changed many times while publishers and subscribers run:
+    nobody is dropped who stays within the limits, traffic keeps flowing,
+    and the broker serves normally once they are back."""
+    if not have_mqttctl():
+        return "SKIP mqttctl not built"
+    ensure_loaded()
+    subs = [Client(HOST, PORT, "lc-lim-sub-%d" % i) for i in range(4)]
+    for i, c in enumerate(subs):
+        c.subscribe("lim/#", i % 3)
+    pubs = [Client(HOST, PORT, "lc-lim-pub-%d" % i) for i in range(8)]
+    state = {}
+    for i, c in enumerate(pubs):
+        batch = b"".join(publish_pkt("lim/%d/%d" % (i, k), b"l" * 64, i % 3,
+                                     k + 1, retain=(k == 0))
+                         for k in range(8))
+        state[c.s] = {"role": "pub", "batch": batch, "out": b""}
+    for c in subs:
+        state[c.s] = {"role": "sub"}
+    sel = selectors.DefaultSelector()
+    for sk, st in state.items():
+        sk.setblocking(False)
+        sel.register(sk, selectors.EVENT_READ | (
+            selectors.EVENT_WRITE if st["role"] == "pub" else 0))
+    # (limit, values): each within what the clients above need.
+    knobs = [("max-queued", ["5", "1000", "50", "20000"]),
+             ("max-inflight", ["1", "20", "3", "65535"]),
+             ("max-queued-bytes", ["4096", "0", "100000"]),
+             ("max-packet-size", ["1024", "268435455", "4096"]),
+             ("retained-max", ["0", "3", "100000"]),
+             ("retained-max-bytes", ["100", "0"]),
+             ("max-connections", ["100", "0", "1000"]),
+             ("max-subscriptions", ["10", "100000"]),
+             ("max-keepalive", ["60", "65535"]),
+             ("sys-interval", ["1", "0"])]
+    stop = threading.Event()
+    errors, changes = [], [0]
+
+    def turn_knobs():
+        k = 0
+        while not stop.is_set():
+            name, values = knobs[k % len(knobs)]
+            try:
+                mqttctl("limit", "set", name, values[(k // len(knobs)) %
+                                                     len(values)])
+                changes[0] += 1
+            except Exception as e:
+                errors.append(str(e))
+                return
+            k += 1
+
+    knob = threading.Thread(target=turn_knobs)
+    knob.start()
+    received, closed = 0, []
+    # Two rounds of every knob (mqttctl is slow to start in a busy guest).
+    rounds = 2 * sum(len(v) for _, v in knobs)
+    deadline = time.monotonic() + guard(300)
+    try:
+        while (changes[0] < rounds and not errors and knob.is_alive() and
+               time.monotonic() < deadline):
+            for key, ev in sel.select(timeout=0.1):
+                sk, st = key.fileobj, state[key.fileobj]
+                try:
+                    if ev & selectors.EVENT_READ:
+                        d = sk.recv(65536)
+                        if not d:
+                            raise ConnectionResetError
+                        if st["role"] == "sub":
+                            received += len(d)
+                    if ev & selectors.EVENT_WRITE:
+                        if not st["out"]:
+                            st["out"] = st["batch"]
+                        st["out"] = st["out"][sk.send(st["out"]):]
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    sel.unregister(sk)
+                    closed.append(st["role"])
+    finally:
+        stop.set()
+        knob.join(guard(60))
+    print("# %d limit changes, %d bytes delivered, %d connections closed" %
+          (changes[0], received, len(closed)))
+    check(not errors, "mqttctl failed under traffic: %s" % errors[:1])
+    check(changes[0] >= rounds, "only %d of %d limit changes" %
+          (changes[0], rounds))
+    check(received > 0, "no traffic flowed while limits changed")
+    check("sub" not in closed, "a subscriber within the limits was dropped")
+    for sk in state:
+        sk.close()
+    # Back to the defaults, then the broker still serves.
+    ensure_unloaded()
+    ensure_loaded()
+    roundtrip("after-limits")
+
+
 def t_connect_timeout():
     """A connection that never sends CONNECT is closed by the once-a-second
     tick (connect timeout, 10 s by default)."""
@@ -622,6 +719,7 @@ CASES = [
     ("rmmod_under_load", t_rmmod_under_load),
     ("netns_exit_under_traffic", t_netns_exit_under_traffic),
     ("listener_removal_under_traffic", t_listener_removal_under_traffic),
+    ("limits_change_under_traffic", t_limits_change_under_traffic),
     ("connect_timeout_tick", t_connect_timeout),
     ("default_listen_without_ipv6", t_default_listen_without_ipv6),
     ("listen_empty_means_none", t_listen_empty),
