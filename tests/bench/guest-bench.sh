@@ -53,20 +53,9 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 ncpu=$(nproc)
 
 # ---- the matrix -------------------------------------------------------------------------
-declare -A C
-for q in 0 1 2; do
-	C[fanout-q$q]="-s fanout -q $q -P 1 -S 32"
-	C[fanin-q$q]="-s fanin -q $q -P 16 -S 1"
-	C[pairs-q$q]="-s pairs -q $q -n 16"
-	C[latency-q$q]="-s latency -q $q -n 1 -r 1000"
-done
-# CPU per message: one loadgen thread, sends batched per 10 ms tick, so that the load
-# generator's own wakeups (expensive under TCG) weigh as little as possible
-for q in 0 1; do
-	C[cpu-q$q]="-s fanin -q $q -P 16 -S 1 -r $paced -t 1 --tick-us 10000"
-done
-C[fanin-q1-max]="-s fanin -q 1 -P 16 -S 1 --find-max-rate --rate-start 500 --search-steps $ssteps -d $sdur -w $swarm --drain-idle 1"
-C[storm]="-s storm -C $storm_conns --hold 0"
+me=guest-bench
+. "$here/guest-lib.sh"
+bench_matrix "$paced" "$ssteps" "$sdur" "$swarm" "$storm_conns"
 all="fanout-q0 fanin-q0 pairs-q0 fanout-q1 fanin-q1 pairs-q1 fanout-q2 fanin-q2 pairs-q2
      fanin-q1-max cpu-q0 cpu-q1 latency-q0 latency-q1 latency-q2 storm"
 scale_cases="fanout-q0 fanin-q0 pairs-q0"
@@ -80,49 +69,8 @@ if [ "$scaling" = only ]; then	# a separate 1-vCPU boot: just the scaling cases
 fi
 
 # ---- brokers ----------------------------------------------------------------------------
-MOSQ_PID=
-probe() {	# PORT: does an MQTT broker answer CONNECT there?
-	"$LG" -s storm -C 1 -p "$1" --setup-timeout 3 --quiet >/dev/null 2>&1
-}
-mosq_start() {
-	cat >"$scratch/mosquitto.conf" <<-EOF
-	listener 1884 127.0.0.1
-	allow_anonymous true
-	persistence false
-	user root
-	log_dest file $scratch/mosquitto.log
-	log_type error
-	log_type warning
-	EOF
-	mosquitto -c "$scratch/mosquitto.conf" 2>>"$scratch/mosquitto.stderr" &
-	MOSQ_PID=$!
-	for _ in $(seq 50); do probe 1884 && return 0; sleep 0.2; done
-	echo "guest-bench: mosquitto did not come up" >&2
-	return 1
-}
-mosq_stop() {
-	[ -n "$MOSQ_PID" ] || return 0
-	kill "$MOSQ_PID" 2>/dev/null
-	wait "$MOSQ_PID" 2>/dev/null
-	MOSQ_PID=
-}
 trap mosq_stop EXIT
-
-have=()
-for b in $brokers; do
-	case $b in
-	kmqtt)
-		if [ -d /sys/module/kmqtt ] && probe 1883; then
-			have+=(kmqtt)
-		else
-			echo "guest-bench: kmqtt is not loaded or not answering on 127.0.0.1:1883: skipped" >&2
-		fi ;;
-	mosquitto)
-		command -v mosquitto >/dev/null && mosq_start && have+=(mosquitto) ;;
-	*) echo "guest-bench: unknown broker $b" >&2 ;;
-	esac
-done
-[ ${#have[@]} -gt 0 ] || { echo "guest-bench: no broker to measure" >&2; exit 2; }
+brokers_up "$brokers"
 
 # ---- facts about this guest --------------------------------------------------------------
 kver=$(uname -r)
@@ -135,15 +83,6 @@ printf '{"guest_kernel":"%s","guest_cpus":%d,"guest_mem_kb":%s,"guest_cpu_model"
 	"$storm_conns" "$scaling" "$tag" >"$out/guest.json"
 
 # ---- running one case ---------------------------------------------------------------------
-set_cpus() {	# N: keep cpus 0..N-1 online
-	local c f
-	for f in /sys/devices/system/cpu/cpu[0-9]*/online; do
-		c=${f#/sys/devices/system/cpu/cpu}; c=${c%/online}
-		echo $(( c < $1 ? 1 : 0 )) >"$f" 2>/dev/null
-	done
-	sleep 0.5
-}
-
 # Wait until the guest is idle again (< 15 % busy): a broker may still be working
 # through the backlog an unpaced run left behind, which must not be charged to the
 # next run.  In the load generator because fork+exec costs ~50 ms under TCG.

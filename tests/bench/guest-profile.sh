@@ -51,60 +51,12 @@ ncpu=$(nproc)
 echo 0 >/proc/sys/kernel/kptr_restrict 2>/dev/null
 echo -1 >/proc/sys/kernel/perf_event_paranoid 2>/dev/null
 
-declare -A C
-for q in 0 1 2; do
-	C[fanout-q$q]="-s fanout -q $q -P 1 -S 32"
-	C[fanin-q$q]="-s fanin -q $q -P 16 -S 1"
-	C[pairs-q$q]="-s pairs -q $q -n 16"
-	C[latency-q$q]="-s latency -q $q -n 1 -r 1000"
-done
-for q in 0 1; do	# as in guest-bench.sh
-	C[cpu-q$q]="-s fanin -q $q -P 16 -S 1 -r $paced -t 1 --tick-us 10000"
-done
-
-MOSQ_PID= MOSQ_OURS=
-probe() { "$LG" -s storm -C 1 -p "$1" --setup-timeout 3 --quiet >/dev/null 2>&1; }
-mosq_start() {
-	cat >"$scratch/mosquitto.conf" <<-EOF
-	listener 1884 127.0.0.1
-	allow_anonymous true
-	persistence false
-	user root
-	log_dest file $scratch/mosquitto.log
-	log_type error
-	log_type warning
-	EOF
-	mosquitto -c "$scratch/mosquitto.conf" 2>>"$scratch/mosquitto.stderr" &
-	MOSQ_PID=$! MOSQ_OURS=1
-	for _ in $(seq 50); do probe 1884 && return 0; sleep 0.2; done
-	echo "guest-profile: mosquitto did not come up" >&2
-	return 1
-}
-mosq_stop() {
-	[ -n "$MOSQ_OURS" ] && [ -n "$MOSQ_PID" ] || return 0
-	kill "$MOSQ_PID" 2>/dev/null; wait "$MOSQ_PID" 2>/dev/null
-	MOSQ_PID= MOSQ_OURS=
-}
+me=guest-profile
+. "$here/guest-lib.sh"
+bench_matrix "$paced" 5 3 1 "$conns"
 trap mosq_stop EXIT
+brokers_up "$brokers"
 
-have=()
-for b in $brokers; do
-	case $b in
-	kmqtt) if [ -d /sys/module/kmqtt ] && probe 1883; then have+=(kmqtt)
-		else echo "guest-profile: kmqtt not loaded/answering: skipped" >&2; fi ;;
-	mosquitto) mosq_start && have+=(mosquitto) ;;
-	esac
-done
-[ ${#have[@]} -gt 0 ] || { echo "guest-profile: no broker" >&2; exit 2; }
-
-set_cpus() {
-	local c f
-	for f in /sys/devices/system/cpu/cpu[0-9]*/online; do
-		c=${f#/sys/devices/system/cpu/cpu}; c=${c%/online}
-		echo $(( c < $1 ? 1 : 0 )) >"$f" 2>/dev/null
-	done
-	sleep 0.5
-}
 settle() { "$LG" --wait-idle 60 || echo "guest-profile: guest still busy, going on" >&2; }
 
 prof_one() {	# CASE CPUS BROKER

@@ -38,7 +38,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 here=$(cd "$(dirname "$0")" && pwd)
 export KMQTT_LIFECYCLE_MQTTCTL="${KMQTT_LIFECYCLE_MQTTCTL:-$here/../../mqttctl/mqttctl}"
 exec "$PYTHON" - "$@" <<'PYEOF'
-import errno, fnmatch, os, selectors, shlex, socket, struct, subprocess
+import fnmatch, os, selectors, shlex, socket, struct, subprocess
 import sys, threading, time, traceback
 
 HOST = os.environ.get("KMQTT_HOST", "127.0.0.1")
@@ -315,6 +315,52 @@ def roundtrip(tag):
     return sub, pub
 
 
+class Traffic:
+    """Publishers writing their batch over and over and subscribers reading
+    everything, on non-blocking sockets; pump() is one select() round."""
+
+    def __init__(self, pubs, subs):
+        self.sel = selectors.DefaultSelector()
+        self.state, self.closed, self.received = {}, {}, 0
+        for c, batch in pubs:
+            self.state[c.s] = {"role": "pub", "batch": batch, "out": b""}
+        for c in subs:
+            self.state[c.s] = {"role": "sub"}
+        for sk, st in self.state.items():
+            sk.setblocking(False)
+            self.sel.register(sk, selectors.EVENT_READ | (
+                selectors.EVENT_WRITE if st["role"] == "pub" else 0))
+
+    def pump(self):
+        for key, ev in self.sel.select(timeout=0.1):
+            sk, st = key.fileobj, self.state[key.fileobj]
+            try:
+                if ev & selectors.EVENT_READ:
+                    d = sk.recv(65536)
+                    if not d:
+                        raise ConnectionResetError
+                    if st["role"] == "sub":
+                        self.received += len(d)
+                if ev & selectors.EVENT_WRITE:
+                    if not st["out"]:
+                        st["out"] = st["batch"]
+                    st["out"] = st["out"][sk.send(st["out"]):]
+            except BlockingIOError:
+                pass
+            except OSError:
+                self.sel.unregister(sk)
+                sk.close()
+                self.closed[sk] = st["role"]
+
+    def still_open(self):
+        return [sk for sk in self.state if sk not in self.closed]
+
+    def close(self):
+        for sk in self.still_open():
+            self.sel.unregister(sk)
+            sk.close()
+
+
 # ---- the cases ------------------------------------------------------------
 
 def t_unload_with_clients():
@@ -346,8 +392,7 @@ def t_rmmod_under_load():
     """Hundreds of publishers at full speed, subscribers (one never reads,
     so its queue and window are full), rmmod in the middle of it."""
     ensure_loaded()
-    sel = selectors.DefaultSelector()
-    pubs, subs, stalled = [], [], None
+    pubs, subs = [], []
     for i in range(8):
         c = Client(HOST, PORT, "lc-load-sub-%d" % i)
         c.subscribe("load/#", 0)
@@ -356,20 +401,13 @@ def t_rmmod_under_load():
     stalled.subscribe("load/#", 1)
     for i in range(LOAD_CLIENTS):
         pubs.append(Client(HOST, PORT, "lc-load-pub-%d" % i))
-    state = {}
+    batches = []
     for i, c in enumerate(pubs):
         qos = 1 if i % 4 == 0 else 0
-        batch = b"".join(publish_pkt("load/%d/%d" % (i, k), b"p" * 64, qos,
-                                     k + 1) for k in range(8))
-        state[c.s] = {"batch": batch, "out": b"", "role": "pub"}
-    for c in subs:
-        state[c.s] = {"role": "sub", "out": b""}
-    for s in state:
-        s.setblocking(False)
-        sel.register(s, selectors.EVENT_READ | (
-            selectors.EVENT_WRITE if state[s]["role"] == "pub" else 0))
-    received = 0
-    closed = set()
+        batches.append((c, b"".join(publish_pkt("load/%d/%d" % (i, k),
+                                                b"p" * 64, qos, k + 1)
+                                    for k in range(8))))
+    traffic = Traffic(batches, subs)
     result = {}
 
     def unload():
@@ -377,51 +415,29 @@ def t_rmmod_under_load():
 
     unloader = None
     deadline = time.monotonic() + guard(300)
-    while len(closed) < len(state):
-        if time.monotonic() > deadline:
-            break
+    while traffic.still_open() and time.monotonic() < deadline:
         # Start the unload once every subscriber has seen traffic flow.
-        if unloader is None and received > 64 * 1024:
+        if unloader is None and traffic.received > 64 * 1024:
             print("# %d publishers, %d bytes delivered: rmmod" %
-                  (len(pubs), received))
+                  (len(pubs), traffic.received))
             unloader = threading.Thread(target=unload)
             unloader.start()
-        for key, ev in sel.select(timeout=0.1):
-            s, st = key.fileobj, state[key.fileobj]
-            try:
-                if ev & selectors.EVENT_READ:
-                    d = s.recv(65536)
-                    if not d:
-                        raise ConnectionResetError
-                    if st["role"] == "sub":
-                        received += len(d)
-                if ev & selectors.EVENT_WRITE:
-                    if not st["out"]:
-                        st["out"] = st["batch"]
-                    n = s.send(st["out"])
-                    st["out"] = st["out"][n:]
-            except BlockingIOError:
-                pass
-            except OSError:
-                sel.unregister(s)
-                s.close()
-                closed.add(s)
+        traffic.pump()
         if unloader is not None and not unloader.is_alive():
             break
     if unloader is None:
-        for s in state:
-            if s not in closed:
-                s.close()
+        traffic.close()
         stalled.s.close()
-        raise Fail("traffic never flowed (%d bytes delivered)" % received)
+        raise Fail("traffic never flowed (%d bytes delivered)" %
+                   traffic.received)
     unloader.join(guard(300))
     check(not unloader.is_alive(), "rmmod under load did not return")
     rc, out = result["rmmod"]
     check(rc == 0, "rmmod under load failed: %s" % out)
     check(not loaded(), "module still loaded")
-    left = [s for s in state if s not in closed]
-    for s in left:
-        sel.unregister(s)
+    left = traffic.still_open()
+    for sk in left:
+        traffic.sel.unregister(sk)
     check(all_closed(left + [stalled.s]),
           "connections left open after rmmod under load")
     ensure_loaded()
@@ -516,19 +532,11 @@ def t_limits_change_under_traffic():
     for i, c in enumerate(subs):
         c.subscribe("lim/#", i % 3)
     pubs = [Client(HOST, PORT, "lc-lim-pub-%d" % i) for i in range(8)]
-    state = {}
-    for i, c in enumerate(pubs):
-        batch = b"".join(publish_pkt("lim/%d/%d" % (i, k), b"l" * 64, i % 3,
-                                     k + 1, retain=(k == 0))
-                         for k in range(8))
-        state[c.s] = {"role": "pub", "batch": batch, "out": b""}
-    for c in subs:
-        state[c.s] = {"role": "sub"}
-    sel = selectors.DefaultSelector()
-    for sk, st in state.items():
-        sk.setblocking(False)
-        sel.register(sk, selectors.EVENT_READ | (
-            selectors.EVENT_WRITE if st["role"] == "pub" else 0))
+    traffic = Traffic([(c, b"".join(publish_pkt("lim/%d/%d" % (i, k), b"l" * 64,
+                                                 i % 3, k + 1,
+                                                 retain=(k == 0))
+                                     for k in range(8)))
+                       for i, c in enumerate(pubs)], subs)
     # (limit, values): each within what the clients above need.
     knobs = [("max-queued", ["5", "1000", "50", "20000"]),
              ("max-inflight", ["1", "20", "3", "65535"]),
@@ -558,43 +566,25 @@ def t_limits_change_under_traffic():
 
     knob = threading.Thread(target=turn_knobs)
     knob.start()
-    received, closed = 0, []
     # Two rounds of every knob (mqttctl is slow to start in a busy guest).
     rounds = 2 * sum(len(v) for _, v in knobs)
     deadline = time.monotonic() + guard(300)
     try:
         while (changes[0] < rounds and not errors and knob.is_alive() and
                time.monotonic() < deadline):
-            for key, ev in sel.select(timeout=0.1):
-                sk, st = key.fileobj, state[key.fileobj]
-                try:
-                    if ev & selectors.EVENT_READ:
-                        d = sk.recv(65536)
-                        if not d:
-                            raise ConnectionResetError
-                        if st["role"] == "sub":
-                            received += len(d)
-                    if ev & selectors.EVENT_WRITE:
-                        if not st["out"]:
-                            st["out"] = st["batch"]
-                        st["out"] = st["out"][sk.send(st["out"]):]
-                except BlockingIOError:
-                    pass
-                except OSError:
-                    sel.unregister(sk)
-                    closed.append(st["role"])
+            traffic.pump()
     finally:
         stop.set()
         knob.join(guard(60))
     print("# %d limit changes, %d bytes delivered, %d connections closed" %
-          (changes[0], received, len(closed)))
+          (changes[0], traffic.received, len(traffic.closed)))
     check(not errors, "mqttctl failed under traffic: %s" % errors[:1])
     check(changes[0] >= rounds, "only %d of %d limit changes" %
           (changes[0], rounds))
-    check(received > 0, "no traffic flowed while limits changed")
-    check("sub" not in closed, "a subscriber within the limits was dropped")
-    for sk in state:
-        sk.close()
+    check(traffic.received > 0, "no traffic flowed while limits changed")
+    check("sub" not in traffic.closed.values(),
+          "a subscriber within the limits was dropped")
+    traffic.close()
     # Back to the defaults, then the broker still serves.
     ensure_unloaded()
     ensure_loaded()
