@@ -9,8 +9,10 @@
  * that a session with several matching filters gets the message once at
  * its highest QoS, each session is pinned with refcount_inc_not_zero(), and
  * only then, outside RCU, one reference of the one message is queued for
- * each, under that session's own spinlock. A full queue drops (counted):
- * a slow subscriber never blocks the publisher.
+ * each, under that session's own spinlock. A full queue drops (counted);
+ * before that, a queue past its high watermark asks the publisher to pause
+ * (session.h, "Backpressure"), which the engine does by not reading it. A
+ * subscriber that does not drain never holds a publisher back for long.
  */
 #include "shim.h"
 #include "engine.h"
@@ -67,6 +69,9 @@ int kmqtt_broker_init(struct kmqtt_broker *b, const struct kmqtt_broker_ops *ops
 	atomic_set(&b->connections, 0);
 	b->shutting_down = false;
 	b->sessions = NULL;
+	spin_lock_init(&b->paused_lock);
+	INIT_LIST_HEAD(&b->paused);
+	b->paused_gen = 0;
 
 	err = kmqtt_stats_init(&b->stats);
 	if (err)
@@ -260,7 +265,7 @@ static bool session_may_receive(struct kmqtt_broker *b,
 }
 
 static bool deliver_one(struct kmqtt_broker *b, struct kmqtt_session *s,
-			struct kmqtt_msg *msg, u8 qos)
+			struct kmqtt_msg *msg, u8 qos, bool *congested)
 {
 	struct kmqtt_qent *qe;
 
@@ -274,13 +279,16 @@ static bool deliver_one(struct kmqtt_broker *b, struct kmqtt_session *s,
 		kmqtt_stat_inc(&b->stats, KMQTT_STAT_DROPPED_NO_MEMORY);
 		return false;
 	}
-	if (kmqtt_session_enqueue(s, msg, qos, 0, qe) == KMQTT_ENQ_QUEUED)
+	if (kmqtt_session_enqueue(s, msg, qos, 0, qe,
+				  congested) == KMQTT_ENQ_QUEUED)
 		return true;
 	kmqtt_qent_free(qe);
 	return false;
 }
 
-int kmqtt_fanout(struct kmqtt_broker *b, struct kmqtt_msg *msg)
+int kmqtt_fanout(struct kmqtt_broker *b, struct kmqtt_msg *msg,
+		 const struct kmqtt_session *from, bool *congested,
+		 u32 *targets)
 {
 	struct fanout_ctx ctx;
 	int queued = 0, tries = 0;
@@ -317,12 +325,16 @@ int kmqtt_fanout(struct kmqtt_broker *b, struct kmqtt_msg *msg)
 		kmqtt_stat_add(&b->stats, KMQTT_STAT_DROPPED_NO_MEMORY,
 			       ctx.missed);
 
+	if (targets)
+		*targets += n;
 	for (i = 0; i < n; i++) {
 		struct kmqtt_session *s = ctx.t[i].s;
 
 		if (!s)
 			continue;
-		if (deliver_one(b, s, msg, min(msg->qos, ctx.t[i].qos)))
+		/* Never paused by its own queue: it must read its PUBACKs. */
+		if (deliver_one(b, s, msg, min(msg->qos, ctx.t[i].qos),
+				s == from ? NULL : congested))
 			queued++;
 		kmqtt_session_put(s);
 	}
@@ -348,7 +360,7 @@ int kmqtt_broker_publish(struct kmqtt_broker *b, const u8 *topic, u16 tlen,
 	}
 	if (retain)
 		kmqtt_broker_retain(b, msg);
-	n = kmqtt_fanout(b, msg);
+	n = kmqtt_fanout(b, msg, NULL, NULL, NULL);
 	kmqtt_msg_put(msg);
 	return n;
 }
@@ -403,6 +415,8 @@ u32 kmqtt_broker_list_clients(struct kmqtt_broker *b, u32 skip,
 				continue;
 			client_info(s, &out[n++]);
 		}
+		/* 100000 sessions under a mutex: let the CPU go meanwhile. */
+		cond_resched();
 	}
 out:
 	mutex_unlock(&b->sessions_lock);
@@ -452,7 +466,9 @@ int kmqtt_broker_remove_session(struct kmqtt_broker *b, const u8 *client_id,
 	}
 	mutex_unlock(&s->op_lock);
 	if (!attached)
-		kmqtt_session_discard(s);
+		kmqtt_session_unhash(s);
 	mutex_unlock(&b->sessions_lock);
+	if (!attached)
+		kmqtt_session_discard(s);
 	return 0;
 }

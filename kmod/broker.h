@@ -76,6 +76,16 @@ struct kmqtt_broker {
 	u32 session_count;
 	atomic_t connections;		/* live network connections (gauge) */
 	bool shutting_down;
+
+	/*
+	 * Publishers paused by backpressure (engine.h): struct kmqtt_client
+	 * by paused_entry. paused_gen counts the wake-ups, so that a
+	 * publisher that saw a full queue can tell whether it drained before
+	 * it got onto the list. A leaf lock apart from the wake_rx hook.
+	 */
+	spinlock_t paused_lock;
+	struct list_head paused;
+	unsigned long paused_gen;	/* written under paused_lock */
 };
 
 int kmqtt_broker_init(struct kmqtt_broker *b, const struct kmqtt_broker_ops *ops,
@@ -142,8 +152,16 @@ void kmqtt_broker_sync_limits(struct kmqtt_broker *b);
  * highest matching QoS, effective QoS min(publish, granted), RETAIN clear.
  * Process context (allocates with GFP_KERNEL), no spinlock held. Returns
  * the number of sessions it was queued for.
+ *
+ * If @congested is not NULL it is set when a session other than @from was
+ * left at or above its high watermark while draining: the publisher should
+ * pause (see session.h, "Backpressure"). *@targets (if not NULL) gets the
+ * number of sessions matched, the work done.
  */
-int kmqtt_fanout(struct kmqtt_broker *b, struct kmqtt_msg *msg);
+struct kmqtt_session;
+int kmqtt_fanout(struct kmqtt_broker *b, struct kmqtt_msg *msg,
+		 const struct kmqtt_session *from, bool *congested,
+		 u32 *targets);
 /* Store @msg (RETAIN set) in the retained store, counting a refusal. */
 int kmqtt_broker_retain(struct kmqtt_broker *b, struct kmqtt_msg *msg);
 

@@ -12,6 +12,11 @@
  * half-sent) and up to KMQTT_TX_ITEMS PUBLISHes, each sent as
  *   [fixed header + topic length][topic][packet id][payload]
  * with topic and payload pointing into the shared message, never copied.
+ *
+ * Input: frames are handled one at a time until the bytes run out, a
+ * PUBLISH filled a subscriber's queue (the client pauses: backpressure,
+ * see session.h) or the call's work budget is spent (it yields). Either
+ * way the rest stays with the transport, which stops reading (engine.h).
  */
 #include "shim.h"
 #include "engine.h"
@@ -87,6 +92,7 @@ struct kmqtt_client *kmqtt_client_new(struct kmqtt_broker *b,
 	c->state = KMQTT_CLIENT_WAIT_CONNECT;
 	c->created_at = kmqtt_now_sec();
 	c->last_rx = c->created_at;
+	INIT_LIST_HEAD(&c->paused_entry);
 	scnprintf(c->peer, sizeof(c->peer), "%s", peer ? peer : "");
 	atomic_inc(&b->connections);
 	kmqtt_stat_inc(&b->stats, KMQTT_STAT_CONNECTIONS_TOTAL);
@@ -103,6 +109,94 @@ void kmqtt_client_kill(struct kmqtt_client *c)
 {
 	if (c->ops && c->ops->close)
 		c->ops->close(c->transport);
+}
+
+/* ---- backpressure: paused publishers (b->paused_lock) ---- */
+
+static void client_wake_rx(struct kmqtt_client *c)
+{
+	if (c->ops && c->ops->wake_rx)
+		c->ops->wake_rx(c->transport);
+}
+
+bool kmqtt_client_is_paused(const struct kmqtt_client *c)
+{
+	return READ_ONCE(c->rx_paused);
+}
+
+bool kmqtt_client_rx_paused(const struct kmqtt_client *c)
+{
+	return READ_ONCE(c->rx_paused) || c->rx_yield;
+}
+
+/* paused_lock held: off the list, and tell the transport to read again. */
+static void rx_resume_locked(struct kmqtt_client *c)
+{
+	list_del_init(&c->paused_entry);
+	WRITE_ONCE(c->rx_paused, false);
+	client_wake_rx(c);
+}
+
+void kmqtt_clients_resume(struct kmqtt_broker *b)
+{
+	struct kmqtt_client *c, *tmp;
+
+	spin_lock_bh(&b->paused_lock);
+	WRITE_ONCE(b->paused_gen, b->paused_gen + 1);
+	list_for_each_entry_safe(c, tmp, &b->paused, paused_entry)
+		rx_resume_locked(c);
+	spin_unlock_bh(&b->paused_lock);
+}
+
+/*
+ * Pause @c after the PUBLISH that filled a queue, unless a queue drained
+ * (a wake-up went out) since that fan-out began: then we would have missed
+ * our wake-up, and the queue has room again anyway.
+ */
+static bool rx_pause(struct kmqtt_client *c)
+{
+	struct kmqtt_broker *b = c->b;
+	bool paused = false;
+
+	spin_lock_bh(&b->paused_lock);
+	if (b->paused_gen == c->pause_gen) {
+		list_add_tail(&c->paused_entry, &b->paused);
+		WRITE_ONCE(c->rx_paused, true);
+		paused = true;
+	}
+	spin_unlock_bh(&b->paused_lock);
+	if (paused)
+		kmqtt_stat_inc(&b->stats, KMQTT_STAT_RX_PAUSES);
+	return paused;
+}
+
+/* The valve: nobody woke @c for a whole tick. */
+static void rx_pause_expire(struct kmqtt_client *c)
+{
+	struct kmqtt_broker *b = c->b;
+	bool expired = false;
+
+	if (!READ_ONCE(c->rx_paused))
+		return;
+	spin_lock_bh(&b->paused_lock);
+	if (c->rx_paused) {
+		rx_resume_locked(c);
+		expired = true;
+	}
+	spin_unlock_bh(&b->paused_lock);
+	if (expired)
+		kmqtt_stat_inc(&b->stats, KMQTT_STAT_RX_PAUSE_EXPIRED);
+}
+
+/* At close: nobody may wake @c once it is freed. */
+static void rx_unpause(struct kmqtt_client *c)
+{
+	struct kmqtt_broker *b = c->b;
+
+	spin_lock_bh(&b->paused_lock);
+	list_del_init(&c->paused_entry);
+	WRITE_ONCE(c->rx_paused, false);
+	spin_unlock_bh(&b->paused_lock);
 }
 
 static void tx_release(struct kmqtt_tx *tx)
@@ -140,7 +234,7 @@ static void publish_will(struct kmqtt_client *c)
 	kmqtt_stat_inc(&b->stats, KMQTT_STAT_WILLS);
 	if (will->retain)
 		kmqtt_broker_retain(b, will);
-	kmqtt_fanout(b, will);
+	kmqtt_fanout(b, will, NULL, NULL, NULL);
 }
 
 void kmqtt_client_closed(struct kmqtt_client *c)
@@ -154,6 +248,7 @@ void kmqtt_client_closed(struct kmqtt_client *c)
 	kmqtt_msg_put(c->will);
 	c->will = NULL;
 
+	rx_unpause(c);
 	if (s) {
 		bool discard = false;
 
@@ -166,8 +261,11 @@ void kmqtt_client_closed(struct kmqtt_client *c)
 		}
 		mutex_unlock(&s->op_lock);
 		if (discard)
-			kmqtt_session_discard(s);
+			kmqtt_session_unhash(s);
 		mutex_unlock(&b->sessions_lock);
+		/* Subscriptions and queue go outside the global lock. */
+		if (discard)
+			kmqtt_session_discard(s);
 		kmqtt_session_put(s);
 		c->session = NULL;
 	}
@@ -182,6 +280,10 @@ void kmqtt_client_closed(struct kmqtt_client *c)
 int kmqtt_client_tick(struct kmqtt_client *c, u64 now)
 {
 	struct kmqtt_broker *b = c->b;
+
+	rx_pause_expire(c);
+	if (c->state == KMQTT_CLIENT_CONNECTED && c->session)
+		kmqtt_session_tick(c->session, c);
 
 	if (c->state == KMQTT_CLIENT_WAIT_CONNECT) {
 		u16 to = READ_ONCE(b->limits.connect_timeout);
@@ -266,8 +368,9 @@ static u8 connect_session(struct kmqtt_client *c, const struct mqtt_connect *p,
 {
 	struct kmqtt_broker *b = c->b;
 	u32 max = READ_ONCE(b->limits.max_sessions);
-	struct kmqtt_session *s;
+	struct kmqtt_session *s, *old = NULL;
 	bool resume = false;
+	u8 rc = MQTT_CONNACK_ACCEPTED;
 	int err;
 
 	mutex_lock(&b->sessions_lock);
@@ -282,7 +385,9 @@ static u8 connect_session(struct kmqtt_client *c, const struct mqtt_connect *p,
 		resume = !p->clean_session && !s->clean;
 		mutex_unlock(&s->op_lock);
 		if (!resume) {
-			kmqtt_session_discard(s);
+			/* Torn down below, once sessions_lock is dropped. */
+			kmqtt_session_unhash(s);
+			old = s;
 			s = NULL;
 		}
 	}
@@ -300,8 +405,13 @@ static u8 connect_session(struct kmqtt_client *c, const struct mqtt_connect *p,
 					 p->username.len);
 	if (err) {
 		mutex_unlock(&s->op_lock);
-		if (!resume)
+		if (!resume) {
+			kmqtt_session_unhash(s);
+			mutex_unlock(&b->sessions_lock);
 			kmqtt_session_discard(s);
+			rc = MQTT_CONNACK_UNAVAILABLE;
+			goto out;
+		}
 		goto unavailable;
 	}
 	s->clean = p->clean_session;
@@ -311,11 +421,15 @@ static u8 connect_session(struct kmqtt_client *c, const struct mqtt_connect *p,
 	mutex_unlock(&s->op_lock);
 	mutex_unlock(&b->sessions_lock);
 	*present = resume;
-	return MQTT_CONNACK_ACCEPTED;
+	goto out;
 
 unavailable:
 	mutex_unlock(&b->sessions_lock);
-	return MQTT_CONNACK_UNAVAILABLE;
+	rc = MQTT_CONNACK_UNAVAILABLE;
+out:
+	if (old)
+		kmqtt_session_discard(old);
+	return rc;
 }
 
 static long handle_connect(struct kmqtt_client *c, const struct mqtt_connect *p)
@@ -399,7 +513,7 @@ static long handle_publish(struct kmqtt_client *c, const struct mqtt_publish *p)
 	struct kmqtt_session *s = c->session;
 	struct kmqtt_broker *b = c->b;
 	struct kmqtt_msg *msg;
-	bool deliver = true;
+	bool deliver = true, congested = false;
 	int err;
 
 	kmqtt_stat_inc(&b->stats, KMQTT_STAT_MSGS_IN_QOS0 + p->qos);
@@ -435,8 +549,11 @@ static long handle_publish(struct kmqtt_client *c, const struct mqtt_publish *p)
 		if (msg) {
 			if (p->retain)
 				kmqtt_broker_retain(b, msg);
-			kmqtt_fanout(b, msg);
+			/* Before the fan-out: see rx_pause(). */
+			c->pause_gen = READ_ONCE(b->paused_gen);
+			kmqtt_fanout(b, msg, s, &congested, &c->rx_work);
 			kmqtt_msg_put(msg);
+			c->pause_want = congested;
 		} else {
 			kmqtt_stat_inc(&b->stats, KMQTT_STAT_DROPPED_NO_MEMORY);
 		}
@@ -455,6 +572,16 @@ struct retained_ctx {
 	u8 granted;
 };
 
+/*
+ * One SUBSCRIBE/UNSUBSCRIBE filter done: count it, and let the CPU go now
+ * and then (a packet may carry thousands; we hold only op_lock).
+ */
+static void filter_done(struct kmqtt_client *c)
+{
+	if (!(++c->rx_work % 64))
+		cond_resched();
+}
+
 /* Called under the retained store's mutex: may allocate, may not block it. */
 static int deliver_retained(struct kmqtt_msg *msg, void *arg)
 {
@@ -471,8 +598,9 @@ static int deliver_retained(struct kmqtt_msg *msg, void *arg)
 		kmqtt_stat_inc(&c->b->stats, KMQTT_STAT_DROPPED_NO_MEMORY);
 		return -ENOMEM;
 	}
+	/* The subscriber's own queue: it never pauses itself. */
 	r = kmqtt_session_enqueue(c->session, msg, min(msg->qos, ctx->granted),
-				  KMQTT_QE_RETAIN, qe);
+				  KMQTT_QE_RETAIN, qe, NULL);
 	if (r == KMQTT_ENQ_QUEUED)
 		return 0;
 	kmqtt_qent_free(qe);
@@ -509,6 +637,7 @@ static long handle_subscribe(struct kmqtt_client *c,
 		if (code == MQTT_SUBACK_FAILURE)
 			kmqtt_stat_inc(&b->stats, KMQTT_STAT_SUBSCRIBE_DENIED);
 		codes[i++] = code;
+		filter_done(c);
 	}
 	p = ctrl_reserve(c, MQTT_MAX_FIXED_HEADER + 2 + i);
 	if (!p) {
@@ -525,8 +654,10 @@ static long handle_subscribe(struct kmqtt_client *c,
 		rctx.granted = codes[i++];
 		if (rctx.granted == MQTT_SUBACK_FAILURE)
 			continue;
-		if (kmqtt_retain_match(&b->retained, f.data, f.len,
-				       deliver_retained, &rctx) == -ENOSPC)
+		/* The walk's nodes count towards this call's work. */
+		if (kmqtt_retain_match_cost(&b->retained, f.data, f.len,
+					    deliver_retained, &rctx,
+					    &c->rx_work) == -ENOSPC)
 			break;
 	}
 	kfree(codes);
@@ -540,8 +671,10 @@ static long handle_unsubscribe(struct kmqtt_client *c,
 	struct mqtt_bytes f;
 	u8 qos;
 
-	while (mqtt_next_filter(&l, &f, &qos))
+	while (mqtt_next_filter(&l, &f, &qos)) {
 		kmqtt_session_unsubscribe(c->session, f.data, f.len);
+		filter_done(c);
+	}
 	return ctrl_ack(c, MQTT_UNSUBACK, list->packet_id);
 }
 
@@ -615,6 +748,12 @@ long kmqtt_client_input(struct kmqtt_client *c, const u8 *buf, size_t len)
 
 	if (c->state == KMQTT_CLIENT_CLOSING)
 		return -ECONNRESET;
+	/* Held back: the transport should not have called (engine.h). */
+	if (READ_ONCE(c->rx_paused))
+		return 0;
+	c->rx_yield = false;
+	c->pause_want = false;
+	c->rx_work = 0;
 	if (!max_packet)
 		max_packet = MQTT_MAX_REMAINING + MQTT_MAX_FIXED_HEADER;
 
@@ -675,6 +814,20 @@ long kmqtt_client_input(struct kmqtt_client *c, const u8 *buf, size_t len)
 			break;
 		pos += frame;
 		WRITE_ONCE(c->last_rx, kmqtt_now_sec());
+		c->rx_work++;
+
+		/* Backpressure: not one more frame from this publisher. */
+		if (c->pause_want) {
+			c->pause_want = false;
+			if (rx_pause(c))
+				break;
+		}
+		/* Our share is done: the rest waits for the next run. */
+		if (c->rx_work >= KMQTT_RX_WORK && pos < len) {
+			c->rx_yield = true;
+			client_wake_rx(c);
+			break;
+		}
 	}
 	if (c->tx_kick) {
 		c->tx_kick = false;

@@ -2,24 +2,43 @@
 /*
  * The protocol engine: one struct kmqtt_client per network connection,
  * driven by its transport (conn.c in the kernel, a test harness in
- * userspace) through four calls, and calling back through two hooks.
+ * userspace) through a few calls, and calling back through three hooks.
  * No sockets here: bytes in, segments out.
  *
  *   transport                         engine
  *   ---------                         ------
  *   bytes arrived    --> kmqtt_client_input()   parse frames, act, queue output
+ *   may I read?      --> kmqtt_client_rx_paused()  after every input()
  *   can send         --> kmqtt_client_output()  segments to send (pinned)
  *   sent n bytes     --> kmqtt_client_output_done()
- *   timer            --> kmqtt_client_tick()    connect / keep-alive timeouts
+ *   timer            --> kmqtt_client_tick()    timeouts, backpressure valve
  *   socket gone      --> kmqtt_client_closed()  will, session detach, put
  *   ops->wake_tx()   <-- output became available (any context, never sleeps)
+ *   ops->wake_rx()   <-- input may go on again  (any context, never sleeps)
  *   ops->close()     <-- takeover / admin kick  (any context, never sleeps)
  *
  * Contract for the transport:
- * - The six calls for one client never run concurrently with each other
+ * - The calls for one client never run concurrently with each other
  *   (e.g. one work item per connection does receive, send and timers), and
  *   all run in process context: they may sleep (mutexes, GFP_KERNEL).
  *   Different clients run in parallel on any CPUs.
+ * - Flow control and bounded work. After each input() the transport asks
+ *   kmqtt_client_rx_paused(); while it is true it reads nothing more from
+ *   the socket (so TCP pushes back on the peer) and keeps the bytes input()
+ *   did not consume, to present them first, before anything new, once
+ *   ops->wake_rx() has fired. It is true in two cases:
+ *     paused: this client published into a subscriber's queue that is past
+ *       its high watermark and drains (session.h, "Backpressure"). wake_rx
+ *       fires when that queue is down to its low watermark, or from this
+ *       client's next tick() at the latest;
+ *     yielding: input() did its share of work for this call (frames,
+ *       fan-out targets, subscriptions, retained messages walked:
+ *       KMQTT_RX_WORK) and left whole frames unconsumed. wake_rx has been
+ *       called already: end this run and come back in a new one, so that
+ *       one client's stream of costly packets cannot hold a worker (and
+ *       every connection queued behind it) for long.
+ *   A single packet's own work (a SUBSCRIBE with thousands of filters, a
+ *   '#' over every retained message) is not split, but reschedules.
  * - Whenever wake_tx fires, call output() / output_done() until output()
  *   returns 0 or the socket is full (then again on sk_write_space). An
  *   input() call that handled any frame calls wake_tx once before it
@@ -60,6 +79,13 @@ struct kmqtt_transport_ops {
 	 * kmqtt_client_closed() as for any other close.
 	 */
 	void (*close)(void *transport);
+	/*
+	 * Input may go on (a pause ended, or input() yielded): schedule a
+	 * receive run that presents the unconsumed bytes again. Must not
+	 * sleep; may be called under the broker's paused_lock. Optional: a
+	 * transport without it must poll kmqtt_client_rx_paused().
+	 */
+	void (*wake_rx)(void *transport);
 };
 
 /*
@@ -83,6 +109,13 @@ struct kmqtt_client *kmqtt_client_new(struct kmqtt_broker *b,
 long kmqtt_client_input(struct kmqtt_client *c, const u8 *buf, size_t len);
 
 /*
+ * True while the transport must not read (see the contract above): paused
+ * by backpressure, or yielding after a share of work. input() consumes
+ * nothing while paused.
+ */
+bool kmqtt_client_rx_paused(const struct kmqtt_client *c);
+
+/*
  * The size of buffer the transport needs to hold the frame being received
  * (fixed header included), once its header is known; 0 if not yet known.
  */
@@ -99,9 +132,12 @@ int kmqtt_client_output(struct kmqtt_client *c, struct kvec *iov, int max_iov,
 void kmqtt_client_output_done(struct kmqtt_client *c, size_t sent);
 
 /*
- * Periodic check at @now (kmqtt_now_sec()). Returns 0, or a negative errno
- * when the client must be closed (no CONNECT within connect_timeout, silent
- * for 1.5 x keep-alive); the timeout is counted.
+ * Periodic check at @now (kmqtt_now_sec()), about once a second. Returns 0,
+ * or a negative errno when the client must be closed (no CONNECT within
+ * connect_timeout, silent for 1.5 x keep-alive); the timeout is counted.
+ * Also the backpressure valve: a paused client resumes (ops->wake_rx), and
+ * its own session's queue is checked for progress (stalled queues pause
+ * nobody).
  */
 int kmqtt_client_tick(struct kmqtt_client *c, u64 now);
 
@@ -124,6 +160,12 @@ enum kmqtt_client_state {
 
 /* Pending control packets above this close the connection (not reading). */
 #define KMQTT_CTRL_MAX		(64 * 1024)
+/*
+ * Work one input() call may do before it yields, in units of one frame, one
+ * fan-out target, one filter or one retained-store node: a few milliseconds
+ * on a debug kernel. The transport reads at most a few chunks per run.
+ */
+#define KMQTT_RX_WORK		2048
 /* PUBLISH/PUBREL packets taken from the session per send batch. */
 #define KMQTT_TX_ITEMS		16
 #define KMQTT_TX_SEGS		(1 + 4 * KMQTT_TX_ITEMS)
@@ -153,6 +195,12 @@ struct kmqtt_client {
 	bool disconnected;		/* DISCONNECT received: no will */
 	bool timed_out;			/* timeout counted */
 	bool tx_kick;			/* input made output: wake_tx */
+	bool rx_paused;			/* paused: on b->paused (paused_lock) */
+	bool rx_yield;			/* input() yielded: cleared by input() */
+	bool pause_want;		/* the frame just handled filled a queue */
+	unsigned long pause_gen;	/* b->paused_gen before that fan-out */
+	u32 rx_work;			/* units of work in this input() */
+	struct list_head paused_entry;	/* b->paused, under paused_lock */
 	u16 keep_alive;			/* effective, seconds */
 	u64 created_at;
 	u64 last_rx;			/* last complete packet */

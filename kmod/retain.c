@@ -37,30 +37,6 @@ static size_t node_size(unsigned int len)
 	return sizeof(struct kmqtt_retain_node) + len;
 }
 
-static unsigned int level_end(const u8 *s, unsigned int len, unsigned int pos)
-{
-	const u8 *slash = memchr(s + pos, '/', len - pos);
-
-	return slash ? slash - s : len;
-}
-
-static unsigned int level_start_before(const u8 *s, unsigned int pos)
-{
-	unsigned int i = pos - 1;
-
-	while (i > 0) {
-		if (s[i - 1] == '/')
-			return i;
-		i--;
-	}
-	return 0;
-}
-
-static bool level_is(const u8 *s, unsigned int pos, unsigned int end, u8 c)
-{
-	return end - pos == 1 && s[pos] == c;
-}
-
 static struct kmqtt_retain_node *find_child(struct kmqtt_retain_store *s,
 					    struct kmqtt_retain_node *n,
 					    const u8 *level, unsigned int len)
@@ -68,7 +44,7 @@ static struct kmqtt_retain_node *find_child(struct kmqtt_retain_store *s,
 	struct kmqtt_retain_node *c;
 
 	if (n->buckets) {
-		u32 hv = jhash(level, len, s->seed);
+		u32 hv = mqtt_level_hash(level, len, s->seed);
 
 		hlist_for_each_entry(c, &n->buckets[hv & (n->nbuckets - 1)],
 				     hnode) {
@@ -116,7 +92,7 @@ static struct kmqtt_retain_node *add_child(struct kmqtt_retain_store *s,
 		return NULL;
 	c->parent = n;
 	c->len = len;
-	c->hashval = jhash(level, len, s->seed);
+	c->hashval = mqtt_level_hash(level, len, s->seed);
 	if (len)
 		memcpy(c->level, level, len);
 	INIT_LIST_HEAD(&c->children);
@@ -230,7 +206,7 @@ static struct kmqtt_retain_node *find_path(struct kmqtt_retain_store *s,
 	unsigned int p = 0;
 
 	while (p <= len) {
-		unsigned int end = level_end(topic, len, p);
+		unsigned int end = mqtt_level_end(topic, len, p);
 		struct kmqtt_retain_node *c;
 
 		c = find_child(s, n, topic + p, end - p);
@@ -266,8 +242,8 @@ int kmqtt_retain_set(struct kmqtt_retain_store *s, struct kmqtt_msg *msg)
 	replace = pos > len && n->msg;
 	if (replace)
 		old_size = kmqtt_msg_size(n->msg);
-	for (p = pos; p <= len; p = level_end(topic, len, p) + 1)
-		add_nodes += node_size(level_end(topic, len, p) - p);
+	for (p = pos; p <= len; p = mqtt_level_end(topic, len, p) + 1)
+		add_nodes += node_size(mqtt_level_end(topic, len, p) - p);
 	if (!replace && max_count && s->count >= max_count)
 		goto nospc;
 	total = s->bytes + s->node_bytes - old_size + kmqtt_msg_size(msg) +
@@ -276,7 +252,7 @@ int kmqtt_retain_set(struct kmqtt_retain_store *s, struct kmqtt_msg *msg)
 		goto nospc;
 
 	while (pos <= len) {
-		unsigned int end = level_end(topic, len, pos);
+		unsigned int end = mqtt_level_end(topic, len, pos);
 		struct kmqtt_retain_node *c;
 
 		c = add_child(s, n, topic + pos, end - pos);
@@ -323,10 +299,26 @@ struct retain_walk {
 	kmqtt_retain_fn fn;	/* NULL: delete what matches */
 	void *arg;
 	u32 deleted;
+	u32 steps;		/* nodes entered: the walk's cost */
 };
+
+/*
+ * A walk may cross the whole store (a '#' over 100000 retained messages, a
+ * filter that matches nothing but forces a scan, an ACL that refuses every
+ * message): give the CPU away now and then. We hold only the store mutex,
+ * in process context; callers count w->steps against their own budgets.
+ */
+#define KMQTT_RETAIN_RESCHED	64
+
+static void walk_step(struct retain_walk *w)
+{
+	if (!(++w->steps % KMQTT_RETAIN_RESCHED))
+		cond_resched();
+}
 
 static int visit(struct retain_walk *w, struct kmqtt_retain_node *n)
 {
+	walk_step(w);
 	if (!n->msg)
 		return 0;
 	if (w->fn)
@@ -406,20 +398,21 @@ static int walk_filter(struct retain_walk *w, const u8 *filter,
 	int rc;
 
 descend:
+	walk_step(w);
 	if (pos > flen) {
 		rc = visit(w, n);
 		if (rc)
 			return rc;
 		goto up;
 	}
-	end = level_end(filter, flen, pos);
-	if (level_is(filter, pos, end, '#')) {
+	end = mqtt_level_end(filter, flen, pos);
+	if (mqtt_level_is(filter, pos, end, '#')) {
 		rc = walk_all(w, n);
 		if (rc)
 			return rc;
 		goto up;
 	}
-	if (level_is(filter, pos, end, '+'))
+	if (mqtt_level_is(filter, pos, end, '+'))
 		c = next_child(n, NULL, n == root);
 	else
 		c = find_child(w->s, n, filter + pos, end - pos);
@@ -431,10 +424,10 @@ descend:
 up:
 	while (n != root) {
 		struct kmqtt_retain_node *p = n->parent;
-		unsigned int ppos = level_start_before(filter, pos);
+		unsigned int ppos = mqtt_level_start_before(filter, pos);
 
 		c = NULL;
-		if (level_is(filter, ppos, level_end(filter, flen, ppos), '+'))
+		if (mqtt_level_is(filter, ppos, mqtt_level_end(filter, flen, ppos), '+'))
 			c = next_child(p, n, p == root);
 		if (!w->fn)
 			prune_one(w->s, n);
@@ -448,8 +441,9 @@ up:
 	return 0;
 }
 
-int kmqtt_retain_match(struct kmqtt_retain_store *s, const u8 *filter,
-		       u16 len, kmqtt_retain_fn fn, void *arg)
+int kmqtt_retain_match_cost(struct kmqtt_retain_store *s, const u8 *filter,
+			    u16 len, kmqtt_retain_fn fn, void *arg,
+			    u32 *steps)
 {
 	struct retain_walk w = { .s = s, .fn = fn, .arg = arg };
 	int rc;
@@ -459,7 +453,15 @@ int kmqtt_retain_match(struct kmqtt_retain_store *s, const u8 *filter,
 	mutex_lock(&s->lock);
 	rc = walk_filter(&w, filter, len);
 	mutex_unlock(&s->lock);
+	if (steps)
+		*steps += w.steps;
 	return rc;
+}
+
+int kmqtt_retain_match(struct kmqtt_retain_store *s, const u8 *filter,
+		       u16 len, kmqtt_retain_fn fn, void *arg)
+{
+	return kmqtt_retain_match_cost(s, filter, len, fn, arg, NULL);
 }
 
 u32 kmqtt_retain_delete_matching(struct kmqtt_retain_store *s,

@@ -55,9 +55,19 @@ int kmqtt_retain_delete(struct kmqtt_retain_store *s, const u8 *topic,
  * messages with kmqtt_retain_delete_matching().
  */
 typedef int (*kmqtt_retain_fn)(struct kmqtt_msg *msg, void *arg);
-/* The walk is iterative: any topic depth is safe. */
+/*
+ * The walk is iterative (any topic depth is safe) and reschedules now and
+ * then: process context only.
+ */
 int kmqtt_retain_match(struct kmqtt_retain_store *s, const u8 *filter,
 		       u16 len, kmqtt_retain_fn fn, void *arg);
+/*
+ * The same, adding to *@steps the nodes the walk entered (its cost, for
+ * callers that bound the work one client may cause per run).
+ */
+int kmqtt_retain_match_cost(struct kmqtt_retain_store *s, const u8 *filter,
+			    u16 len, kmqtt_retain_fn fn, void *arg,
+			    u32 *steps);
 /* Returns the number deleted. */
 u32 kmqtt_retain_delete_matching(struct kmqtt_retain_store *s,
 				 const u8 *filter, u16 len);

@@ -10,10 +10,18 @@
  *   topic tree / retained store locks (mutexes, topic.c / retain.c)
  *   session->lock         (spinlock, bh)  queue, window, attached client
  *     -> transport hooks wake_tx / close, which never sleep
+ *   broker->paused_lock   (spinlock, bh)  paused publishers (engine.c); taken
+ *     after session->lock is released, never inside it
+ *     -> transport hook wake_rx, which never sleeps
  *
  * RCU read-side sections (topic matching, ACL checks, user names) nest
  * inside any of these and never sleep. Publishers on any CPU only ever take
  * the spinlocks of the sessions they deliver to, one at a time.
+ *
+ * Bounded work: sessions_lock is held only for constant-time steps (lookup,
+ * hash insert, unhash); what grows with a client's subscriptions or queue
+ * (kmqtt_session_discard()) runs after it is released, under the session's
+ * own op_lock, and reschedules as it goes.
  *
  * Lifetime: the hash holds one reference, an attached client another, and a
  * publisher a temporary one found through a subscription in the topic tree.
@@ -149,6 +157,7 @@ static void free_entries(struct list_head *list)
 	}
 }
 
+/* Up to max_subscriptions (10000 by default) tree removals: yield. */
 static void unsubscribe_all(struct kmqtt_session *s)
 {
 	struct kmqtt_sess_sub *ss;
@@ -163,6 +172,7 @@ static void unsubscribe_all(struct kmqtt_session *s)
 			kmqtt_topic_unsubscribe(&s->b->subs, ss->sub);
 			kfree(ss);
 		}
+		cond_resched();
 	}
 	WRITE_ONCE(s->sub_count, 0);
 	kvfree(s->subs);
@@ -170,10 +180,25 @@ static void unsubscribe_all(struct kmqtt_session *s)
 	s->subs_bits = 0;
 }
 
-void kmqtt_session_discard(struct kmqtt_session *s)
+/* Free @list's entries; a long queue is freed in steps that may yield. */
+static void free_entries_resched(struct list_head *list)
+{
+	struct kmqtt_qent *e, *tmp;
+	u32 n = 0;
+
+	list_for_each_entry_safe(e, tmp, list, entry) {
+		list_del(&e->entry);
+		kmqtt_msg_put(e->msg);
+		kmqtt_qent_free(e);
+		if (!(++n % 256))
+			cond_resched();
+	}
+}
+
+void kmqtt_session_unhash(struct kmqtt_session *s)
 {
 	struct kmqtt_broker *b = s->b;
-	LIST_HEAD(dead);
+	bool pressured;
 
 	lockdep_assert_held(&b->sessions_lock);
 	if (!hlist_unhashed(&s->hnode)) {
@@ -188,6 +213,23 @@ void kmqtt_session_discard(struct kmqtt_session *s)
 		kmqtt_client_kill(s->client);
 		WRITE_ONCE(s->client, NULL);
 	}
+	pressured = s->pressured;
+	s->pressured = false;
+	spin_unlock_bh(&s->lock);
+	mutex_unlock(&s->op_lock);
+	/* Gone: it holds nobody back any more. */
+	if (pressured)
+		kmqtt_clients_resume(b);
+}
+
+void kmqtt_session_discard(struct kmqtt_session *s)
+{
+	LIST_HEAD(dead);
+
+	/* kmqtt_session_unhash() first: nothing can queue or attach now. */
+	WARN_ON(!s->dead || !hlist_unhashed(&s->hnode));
+	mutex_lock(&s->op_lock);
+	spin_lock_bh(&s->lock);
 	list_splice_init(&s->inflight, &dead);
 	list_splice_tail_init(&s->queue, &dead);
 	s->inflight_count = 0;
@@ -203,7 +245,7 @@ void kmqtt_session_discard(struct kmqtt_session *s)
 	s->qos2_in_cap = 0;
 	mutex_unlock(&s->op_lock);
 
-	free_entries(&dead);
+	free_entries_resched(&dead);
 	kmqtt_session_put(s);
 }
 
@@ -211,15 +253,24 @@ void kmqtt_sessions_destroy(struct kmqtt_broker *b)
 {
 	struct kmqtt_session *s;
 	struct hlist_node *tmp;
+	struct hlist_head dead = HLIST_HEAD_INIT;
 	u32 i;
 
 	if (!b->sessions)
 		return;
 	mutex_lock(&b->sessions_lock);
-	for (i = 0; i < (1u << b->sessions_hash_bits); i++)
-		hlist_for_each_entry_safe(s, tmp, &b->sessions[i], hnode)
-			kmqtt_session_discard(s);
+	for (i = 0; i < (1u << b->sessions_hash_bits); i++) {
+		hlist_for_each_entry_safe(s, tmp, &b->sessions[i], hnode) {
+			kmqtt_session_unhash(s);
+			/* Unhashed, so hnode is free to chain the dead. */
+			hlist_add_head(&s->hnode, &dead);
+		}
+	}
 	mutex_unlock(&b->sessions_lock);
+	hlist_for_each_entry_safe(s, tmp, &dead, hnode) {
+		hlist_del_init(&s->hnode);
+		kmqtt_session_discard(s);
+	}
 	kvfree(b->sessions);
 	b->sessions = NULL;
 }
@@ -250,6 +301,7 @@ void kmqtt_session_detach(struct kmqtt_session *s, bool close)
 {
 	struct kmqtt_qent *e, *tmp;
 	LIST_HEAD(dropped);
+	bool pressured;
 
 	lockdep_assert_held(&s->op_lock);
 	spin_lock_bh(&s->lock);
@@ -263,8 +315,14 @@ void kmqtt_session_detach(struct kmqtt_session *s, bool close)
 		s->queued--;
 		s->queued_bytes -= e->size;
 	}
+	/* Offline sessions pause nobody: release who waits for this one. */
+	pressured = s->pressured;
+	s->pressured = false;
+	s->stalled = false;
 	spin_unlock_bh(&s->lock);
-	free_entries(&dropped);
+	if (pressured)
+		kmqtt_clients_resume(s->b);
+	free_entries_resched(&dropped);
 }
 
 int kmqtt_session_set_username(struct kmqtt_session *s, const u8 *name,
@@ -401,10 +459,65 @@ void kmqtt_qent_free(struct kmqtt_qent *qe)
 	kfree(qe);
 }
 
+/* ---- backpressure (s->lock): see session.h ---- */
+
+/* At or above 3/4 of a cap (at least one message below it, if it is 1). */
+static bool queue_high(const struct kmqtt_session *s, u32 max_msgs,
+		       u64 max_bytes)
+{
+	return (max_msgs && s->queued >= max_msgs - max_msgs / 4) ||
+	       (max_bytes && s->queued_bytes >= max_bytes - max_bytes / 4);
+}
+
+/* At or below 1/2 of every cap. */
+static bool queue_low(const struct kmqtt_session *s, u32 max_msgs,
+		      u64 max_bytes)
+{
+	return (!max_msgs || s->queued <= max_msgs / 2) &&
+	       (!max_bytes || s->queued_bytes <= max_bytes / 2);
+}
+
+/* Would a publisher that filled @s make progress by waiting for it? */
+static bool queue_drains(const struct kmqtt_session *s)
+{
+	return s->client && !s->stalled && !kmqtt_client_is_paused(s->client);
+}
+
+void kmqtt_session_tick(struct kmqtt_session *s, struct kmqtt_client *c)
+{
+	struct kmqtt_broker *b = s->b;
+	u32 max_msgs = READ_ONCE(b->limits.max_queued_msgs);
+	u64 max_bytes = READ_ONCE(b->limits.max_queued_bytes);
+
+	spin_lock_bh(&s->lock);
+	/* Only the attached client's tick: one clock per session. */
+	if (s->client != c) {
+		spin_unlock_bh(&s->lock);
+		return;
+	}
+	if (s->drained == s->drained_tick &&
+	    queue_high(s, max_msgs, max_bytes))
+		s->stalled = true;
+	s->drained_tick = s->drained;
+	spin_unlock_bh(&s->lock);
+}
+
+/* Under s->lock: tell the publisher to pause if @s is full and drains. */
+static void enqueue_pressure(struct kmqtt_session *s, u32 max_msgs,
+			     u64 max_bytes, bool *congested)
+{
+	if (congested && queue_high(s, max_msgs, max_bytes) &&
+	    queue_drains(s)) {
+		s->pressured = true;
+		*congested = true;
+	}
+}
+
 enum kmqtt_enqueue_result kmqtt_session_enqueue(struct kmqtt_session *s,
 						struct kmqtt_msg *msg, u8 qos,
 						u8 flags,
-						struct kmqtt_qent *qe)
+						struct kmqtt_qent *qe,
+						bool *congested)
 {
 	struct kmqtt_broker *b = s->b;
 	u32 max_msgs = READ_ONCE(b->limits.max_queued_msgs);
@@ -420,6 +533,7 @@ enum kmqtt_enqueue_result kmqtt_session_enqueue(struct kmqtt_session *s,
 	if ((max_msgs && s->queued >= max_msgs) ||
 	    (max_bytes && s->queued_bytes + size > max_bytes)) {
 		s->dropped++;
+		enqueue_pressure(s, max_msgs, max_bytes, congested);
 		spin_unlock_bh(&s->lock);
 		kmqtt_stat_inc(&b->stats, KMQTT_STAT_DROPPED_QUEUE_FULL);
 		return KMQTT_ENQ_DROPPED;
@@ -433,6 +547,7 @@ enum kmqtt_enqueue_result kmqtt_session_enqueue(struct kmqtt_session *s,
 	list_add_tail(&qe->entry, &s->queue);
 	s->queued++;
 	s->queued_bytes += size;
+	enqueue_pressure(s, max_msgs, max_bytes, congested);
 	if (s->client && !s->wake_pending) {
 		s->wake_pending = true;
 		kmqtt_client_wake(s->client);
@@ -475,11 +590,14 @@ u32 kmqtt_session_pull(struct kmqtt_session *s, struct kmqtt_client *c,
 		       size_t max_bytes)
 {
 	u32 window = READ_ONCE(s->b->limits.max_inflight);
+	u32 cap_msgs = READ_ONCE(s->b->limits.max_queued_msgs);
+	u64 cap_bytes = READ_ONCE(s->b->limits.max_queued_bytes);
 	struct kmqtt_qent *e, *tmp;
 	struct kmqtt_tx_item *it;
+	bool resume = false;
 	LIST_HEAD(sent);
 	size_t bytes = 0;
-	u32 n = 0;
+	u32 n = 0, taken = 0;
 
 	if (!window || window > 65535)
 		window = 65535;
@@ -547,9 +665,21 @@ u32 kmqtt_session_pull(struct kmqtt_session *s, struct kmqtt_client *c,
 		}
 		bytes += item_bytes(it->msg);
 		n++;
+		taken++;
+	}
+	if (taken) {
+		/* Progress: a stalled queue may pause publishers again. */
+		s->drained += taken;
+		s->stalled = false;
+		if (s->pressured && queue_low(s, cap_msgs, cap_bytes)) {
+			s->pressured = false;
+			resume = true;
+		}
 	}
 out:
 	spin_unlock_bh(&s->lock);
+	if (resume)
+		kmqtt_clients_resume(s->b);
 	free_entries(&sent);
 	return n;
 }

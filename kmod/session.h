@@ -2,6 +2,31 @@
 /*
  * MQTT sessions: what the broker keeps per client identifier, across
  * connections when clean session is 0. See session.c for the locking.
+ *
+ * Backpressure. A session's queue has a hard cap (limits.max_queued_msgs,
+ * max_queued_bytes): what does not fit is dropped and counted. Before it
+ * comes to that, a publisher that leaves a session's queue at or above the
+ * high watermark (3/4 of a cap) is paused: the engine stops reading its
+ * socket after that PUBLISH, so TCP pushes back on it (engine.h). The
+ * session is then "pressured"; when its sender has taken it down to the low
+ * watermark (1/2 of every cap) it wakes every paused publisher of the broker
+ * (if the queues are still full they pause again). Three quarters leaves
+ * room for what publishers already past the check add before they stop (one
+ * message each); the gap down to one half lets a woken publisher send a
+ * batch rather than one message per wake-up, while the subscriber still has
+ * half a queue to send and does not run dry while publishers restart.
+ *
+ * Only a session that drains pauses anybody:
+ * - it must have a client attached (offline sessions drain on reconnect);
+ * - its client must not be paused itself: its acknowledgements would wait
+ *   in the socket we stopped reading, so its queue could not drain (two
+ *   clients publishing to each other would deadlock);
+ * - it must not be stalled: above the high watermark without having sent
+ *   anything since its client's previous tick (once a second). A subscriber
+ *   that stops reading therefore pauses publishers for a tick or two, once;
+ *   it pauses them again only after it has made progress.
+ * A publisher never pauses on its own session (it must read its PUBACKs),
+ * and every paused client resumes at its own next tick at the latest.
  */
 #ifndef KMQTT_SESSION_H
 #define KMQTT_SESSION_H
@@ -67,6 +92,10 @@ struct kmqtt_session {
 	u64 queued_bytes;
 	u16 next_pid;
 	u64 dropped;			/* queue full or no memory */
+	bool pressured;			/* paused publishers: wake at low mark */
+	bool stalled;			/* full, no progress for a tick */
+	u64 drained;			/* queue entries taken by the sender */
+	u64 drained_tick;		/* drained at the client's last tick */
 
 	/* op_lock: */
 	bool clean;
@@ -91,10 +120,18 @@ struct kmqtt_session *kmqtt_session_lookup(struct kmqtt_broker *b,
 struct kmqtt_session *kmqtt_session_create(struct kmqtt_broker *b,
 					   const u8 *id, u16 len, bool clean);
 /*
- * Unhash @s and tear it down: its subscriptions leave the tree, its
- * messages are freed, an attached client is closed (ops->close). Drops the
- * hash's reference; the memory goes after an RCU grace period.
+ * Discarding a session takes two steps, so that the global sessions_lock
+ * is never held across work proportional to a client's subscriptions or
+ * queue:
+ * kmqtt_session_unhash() (sessions_lock held): remove @s from the hash,
+ *   mark it dead (publishers queue nothing more) and close an attached
+ *   client (ops->close). Constant time. The caller keeps the hash's
+ *   reference and, once it has dropped sessions_lock, must call
+ * kmqtt_session_discard() (sessions_lock NOT held): its subscriptions
+ *   leave the tree, its messages are freed, the hash's reference is
+ *   dropped; the memory goes after an RCU grace period.
  */
+void kmqtt_session_unhash(struct kmqtt_session *s);
 void kmqtt_session_discard(struct kmqtt_session *s);
 int kmqtt_sessions_init(struct kmqtt_broker *b);
 /* Discard every session, then free the hash. */
@@ -142,11 +179,23 @@ enum kmqtt_enqueue_result {
  * preallocated by the caller (so that nothing allocates under the lock) and
  * consumed if KMQTT_ENQ_QUEUED is returned. Wakes the attached client's
  * transport. Any context; takes s->lock.
+ *
+ * If @congested is not NULL, it is set when the queue is now at or above
+ * its high watermark (queued, or dropped at the cap) and @s drains (see
+ * "Backpressure" above); @s is then pressured, and wakes the paused
+ * publishers when it is down to its low watermark.
  */
 enum kmqtt_enqueue_result kmqtt_session_enqueue(struct kmqtt_session *s,
 						struct kmqtt_msg *msg, u8 qos,
 						u8 flags,
-						struct kmqtt_qent *qe);
+						struct kmqtt_qent *qe,
+						bool *congested);
+/*
+ * The tick of @c (once a second, from kmqtt_client_tick()), if it is the
+ * attached client: a queue above its high watermark that sent nothing since
+ * the previous tick is stalled and pauses nobody until it sends again.
+ */
+void kmqtt_session_tick(struct kmqtt_session *s, struct kmqtt_client *c);
 struct kmqtt_qent *kmqtt_qent_alloc(gfp_t gfp);
 void kmqtt_qent_free(struct kmqtt_qent *qe);
 
@@ -183,5 +232,12 @@ u32 kmqtt_session_pull(struct kmqtt_session *s, struct kmqtt_client *c,
 /* Provided by engine.c: never sleep, called under s->lock. */
 void kmqtt_client_wake(struct kmqtt_client *c);
 void kmqtt_client_kill(struct kmqtt_client *c);
+/* Is @c's input paused by backpressure? */
+bool kmqtt_client_is_paused(const struct kmqtt_client *c);
+/*
+ * Provided by engine.c: wake every paused publisher of @b. Never sleeps;
+ * called with no spinlock held (takes b->paused_lock).
+ */
+void kmqtt_clients_resume(struct kmqtt_broker *b);
 
 #endif /* KMQTT_SESSION_H */

@@ -63,6 +63,9 @@ static const char *const kmqtt_stat_names[] = {
 		"proto_err_empty_subscribe",
 	[KMQTT_STAT_PROTO_ERROR_FIRST + MQTT_ERR_UNEXPECTED] =
 		"proto_err_unexpected",
+	/* Publishers paused by a subscriber's full queue (engine.h). */
+	[KMQTT_STAT_RX_PAUSES] = "rx_pauses",
+	[KMQTT_STAT_RX_PAUSE_EXPIRED] = "rx_pause_expired",
 };
 
 int kmqtt_stats_init(struct kmqtt_stats *s)

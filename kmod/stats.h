@@ -39,7 +39,10 @@ enum kmqtt_stat {
 	KMQTT_STAT_PROTO_ERRORS,	/* all protocol errors */
 	/* One per enum mqtt_error, in that order. */
 	KMQTT_STAT_PROTO_ERROR_FIRST,
-	KMQTT_STAT_COUNT = KMQTT_STAT_PROTO_ERROR_FIRST + MQTT_ERR_COUNT
+	/* Later counters go after the proto_err_* block. */
+	KMQTT_STAT_RX_PAUSES = KMQTT_STAT_PROTO_ERROR_FIRST + MQTT_ERR_COUNT,
+	KMQTT_STAT_RX_PAUSE_EXPIRED,	/* resumed by the tick, not a drain */
+	KMQTT_STAT_COUNT
 };
 
 struct kmqtt_stat_counters {

@@ -100,35 +100,6 @@ bool mqtt_topic_filter_valid(const u8 *s, u16 len, unsigned int max_levels)
 	return topic_valid(s, len, max_levels, true);
 }
 
-/*
- * Levels are addressed by their start offset; the level after the last one
- * starts at len + 1, which is how "no more levels" is spelled below.
- */
-static unsigned int level_end(const u8 *s, unsigned int len, unsigned int pos)
-{
-	const u8 *slash = memchr(s + pos, '/', len - pos);
-
-	return slash ? slash - s : len;
-}
-
-/* Start of the level before the one starting at @pos (@pos > 0). */
-static unsigned int level_start_before(const u8 *s, unsigned int pos)
-{
-	unsigned int i = pos - 1;	/* the '/' ending that level, or len */
-
-	while (i > 0) {
-		if (s[i - 1] == '/')
-			return i;
-		i--;
-	}
-	return 0;
-}
-
-static bool level_is(const u8 *s, unsigned int pos, unsigned int end, u8 c)
-{
-	return end - pos == 1 && s[pos] == c;
-}
-
 bool mqtt_topic_matches(const u8 *filter, u16 flen, const u8 *name, u16 nlen)
 {
 	unsigned int fp = 0, np = 0;
@@ -141,13 +112,13 @@ bool mqtt_topic_matches(const u8 *filter, u16 flen, const u8 *name, u16 nlen)
 
 		if (fp > flen)
 			return np > nlen;
-		fe = level_end(filter, flen, fp);
-		if (level_is(filter, fp, fe, '#'))
+		fe = mqtt_level_end(filter, flen, fp);
+		if (mqtt_level_is(filter, fp, fe, '#'))
 			return true;	/* the rest, zero levels included */
 		if (np > nlen)
 			return false;
-		ne = level_end(name, nlen, np);
-		if (!level_is(filter, fp, fe, '+') &&
+		ne = mqtt_level_end(name, nlen, np);
+		if (!mqtt_level_is(filter, fp, fe, '+') &&
 		    (fe - fp != ne - np || memcmp(filter + fp, name + np, ne - np)))
 			return false;
 		fp = fe + 1;
@@ -163,7 +134,8 @@ static u32 node_hash(const struct kmqtt_topic_tree *t,
 {
 	u64 p = (u64)(unsigned long)parent;
 
-	return jhash(level, len, t->seed ^ (u32)(p >> 4) ^ (u32)(p >> 36));
+	return mqtt_level_hash(level, len,
+			       t->seed ^ (u32)(p >> 4) ^ (u32)(p >> 36));
 }
 
 static struct kmqtt_topic_node *
@@ -457,7 +429,7 @@ struct kmqtt_subscription *kmqtt_topic_subscribe(struct kmqtt_topic_tree *t,
 	mutex_lock(&t->lock);
 	n = rcu_dereference_protected(t->root, lockdep_is_held(&t->lock));
 	while (pos <= len) {
-		unsigned int end = level_end(filter, len, pos);
+		unsigned int end = mqtt_level_end(filter, len, pos);
 		struct kmqtt_topic_node *c;
 
 		c = child_get(t, n, filter + pos, end - pos, err);
@@ -524,7 +496,7 @@ descend:
 		report(n, fn, arg);
 		goto up;
 	}
-	end = level_end(name, len, pos);
+	end = mqtt_level_end(name, len, pos);
 	c = table_lookup(tb, n, node_hash(t, n, name + pos, end - pos),
 			 name + pos, end - pos);
 	if (c) {
@@ -544,9 +516,9 @@ up:
 		bool was_plus = n->kind == KMQTT_NODE_PLUS;
 
 		n = n->parent;
-		pos = level_start_before(name, pos);
+		pos = mqtt_level_start_before(name, pos);
 		if (!was_plus) {
-			end = level_end(name, len, pos);
+			end = mqtt_level_end(name, len, pos);
 			goto try_plus;
 		}
 	}

@@ -33,6 +33,51 @@ bool mqtt_topic_filter_valid(const u8 *s, u16 len, unsigned int max_levels);
  */
 bool mqtt_topic_matches(const u8 *filter, u16 flen, const u8 *name, u16 nlen);
 
+/*
+ * Topic levels, shared by the subscription tree (topic.c) and the retained
+ * store (retain.c), which walk names and filters the same way. Levels are
+ * addressed by their start offset; the level after the last one starts at
+ * len + 1, which is how "no more levels" is spelled.
+ */
+static inline unsigned int mqtt_level_end(const u8 *s, unsigned int len,
+					  unsigned int pos)
+{
+	const u8 *slash = memchr(s + pos, '/', len - pos);
+
+	return slash ? slash - s : len;
+}
+
+/* Start of the level before the one starting at @pos (@pos > 0). */
+static inline unsigned int mqtt_level_start_before(const u8 *s,
+						   unsigned int pos)
+{
+	unsigned int i = pos - 1;	/* the '/' ending that level, or len */
+
+	while (i > 0) {
+		if (s[i - 1] == '/')
+			return i;
+		i--;
+	}
+	return 0;
+}
+
+/* Is the level [@pos, @end) exactly the one character @c ('+', '#')? */
+static inline bool mqtt_level_is(const u8 *s, unsigned int pos,
+				 unsigned int end, u8 c)
+{
+	return end - pos == 1 && s[pos] == c;
+}
+
+/*
+ * The hash of one level's bytes, for the child tables of both trees; @seed
+ * is random per tree (and mixed with the parent in the subscription tree),
+ * so that a client cannot aim its levels at one chain.
+ */
+static inline u32 mqtt_level_hash(const u8 *level, unsigned int len, u32 seed)
+{
+	return jhash(level, len, seed);
+}
+
 struct kmqtt_topic_node;
 
 /* One (filter, owner) subscription, owned by the tree, handed to the owner. */

@@ -38,6 +38,7 @@ struct tc {
 	size_t rd;		/* decoder position in out */
 	size_t chunk;		/* bytes per "send", 0: all */
 	int wakes;
+	int rx_wakes;		/* ops->wake_rx: a pause ended, or a yield */
 	int closes;
 	u8 *w;			/* encoder scratch */
 	size_t wcap;
@@ -53,9 +54,15 @@ static void tc_kill(void *transport)
 	((struct tc *)transport)->closes++;
 }
 
+static void tc_wake_rx(void *transport)
+{
+	((struct tc *)transport)->rx_wakes++;
+}
+
 static const struct kmqtt_transport_ops tc_ops = {
 	.wake_tx = tc_wake,
 	.close = tc_kill,
+	.wake_rx = tc_wake_rx,
 };
 
 /* user "alice"/"secret" is known; "bob" is not; with tb_users off: none. */
@@ -154,12 +161,37 @@ static void tc_flush(struct tc *c)
 	}
 }
 
+/*
+ * Feed @len bytes; returns what the engine consumed (or its error). Like a
+ * transport, come back with the rest after a yield (work budget); a pause
+ * (backpressure) is left for the case to look at.
+ */
 static long tc_in(struct tc *c, const u8 *buf, size_t len)
 {
-	long r = kmqtt_client_input(c->c, buf, len);
+	long r, used = 0;
 
+	for (;;) {
+		r = kmqtt_client_input(c->c, buf + used, len - used);
+		if (r < 0) {
+			used = r;
+			break;
+		}
+		used += r;
+		if (!c->c->rx_yield || (size_t)used >= len)
+			break;
+	}
 	tc_flush(c);
-	return r;
+	return used;
+}
+
+static bool tc_paused(struct tc *c)
+{
+	return kmqtt_client_rx_paused(c->c);
+}
+
+static int tc_tick(struct tc *c)
+{
+	return kmqtt_client_tick(c->c, kmqtt_now_sec());
 }
 
 /* The connection ends (socket error unless DISCONNECT was sent). */

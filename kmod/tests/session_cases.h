@@ -70,11 +70,13 @@ static struct kmqtt_session *st_session(struct kmqtt_broker *b,
 	return s;
 }
 
+/* The two steps of a discard: unhash under the global lock, then tear down. */
 static void st_discard(struct kmqtt_broker *b, struct kmqtt_session *s)
 {
 	mutex_lock(&b->sessions_lock);
-	kmqtt_session_discard(s);
+	kmqtt_session_unhash(s);
 	mutex_unlock(&b->sessions_lock);
+	kmqtt_session_discard(s);
 }
 
 static bool st_enqueue(struct kmqtt_session *s, struct kmqtt_msg *m, u8 qos)
@@ -83,7 +85,7 @@ static bool st_enqueue(struct kmqtt_session *s, struct kmqtt_msg *m, u8 qos)
 
 	if (!qe)
 		return false;
-	if (kmqtt_session_enqueue(s, m, qos, 0, qe) == KMQTT_ENQ_QUEUED)
+	if (kmqtt_session_enqueue(s, m, qos, 0, qe, NULL) == KMQTT_ENQ_QUEUED)
 		return true;
 	kmqtt_qent_free(qe);
 	return false;
