@@ -85,7 +85,12 @@
 #include "engine.h"
 #include "kmqtt.h"
 
-/* Receive buffer for ordinary traffic; grows to the frame size when needed. */
+/*
+ * Reads of a connection without a receive buffer go to the stack (quiet
+ * clients never get one); a buffer for bursts, grown to the frame size when
+ * a frame is bigger.
+ */
+#define KMQTT_RX_STACK		512
 #define KMQTT_RX_CHUNK		(16 * 1024)
 /* Bytes received / sent per io_work run before yielding to other clients. */
 #define KMQTT_RX_BUDGET		(64 * 1024)
@@ -328,30 +333,93 @@ static int kmqtt_conn_rx_reserve(struct kmqtt_conn *conn)
 }
 
 /*
+ * Feed what rxbuf holds to the engine and keep the rest (a partial frame, or
+ * frames held back by a pause or a yield) at its start.
+ */
+static int kmqtt_conn_rx_feed(struct kmqtt_conn *conn)
+{
+	long used = kmqtt_client_input(conn->client, conn->rxbuf, conn->rxlen);
+
+	if (used < 0)
+		return used;
+	if (WARN_ON_ONCE(used > conn->rxlen))
+		return -EPROTO;
+	conn->rxlen -= used;
+	if (conn->rxlen) {
+		if (used)
+			memmove(conn->rxbuf, conn->rxbuf + used, conn->rxlen);
+	} else if (conn->rxcap > KMQTT_RX_CHUNK) {
+		/* A big frame is done: don't keep its buffer. */
+		kvfree(conn->rxbuf);
+		conn->rxbuf = NULL;
+		conn->rxcap = 0;
+	}
+	return 0;
+}
+
+/*
+ * A connection without a buffer read into the stack and the engine left
+ * @len bytes, or the read filled it (a burst: more is waiting): go on in a
+ * buffer of its own, sized for a burst or for what is left.
+ */
+static int kmqtt_conn_rx_adopt(struct kmqtt_conn *conn, const u8 *left,
+			       size_t len, bool burst)
+{
+	size_t cap = burst ? KMQTT_RX_CHUNK : max_t(size_t, len * 2,
+						    KMQTT_RX_STACK);
+
+	conn->rxbuf = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
+	if (!conn->rxbuf)
+		return -ENOMEM;
+	conn->rxcap = cap;
+	memcpy(conn->rxbuf, left, len);
+	conn->rxlen = len;
+	return 0;
+}
+
+/*
  * Read and feed the engine, at most about @budget bytes. Returns 0 (drained,
  * or the engine paused or yielded: its wake_rx queues the next run), 1
- * (budget spent, more may wait), or a negative errno to close: the engine's
- * verdict, -ESHUTDOWN at EOF, or the socket's error.
+ * (budget spent, more may wait), or a negative errno to close: the
+ * engine's verdict, -ESHUTDOWN at EOF, or the socket's error.
+ *
+ * Most connections are quiet: a CONNECT, a SUBSCRIBE, a PINGREQ a minute.
+ * Their reads go to the stack and straight to the engine, so an idle
+ * connection holds no receive buffer at all (a 16 KiB one per connection was
+ * most of the broker's own memory in a 2000-connection storm); a connection
+ * gets one when a frame straddles reads or data comes in bursts, and gives
+ * it back at the first tick it stays quiet.
  */
 static int kmqtt_conn_rx(struct kmqtt_conn *conn, size_t budget)
 {
+	u8 small[KMQTT_RX_STACK];
 	struct msghdr msg = {};
 	struct kvec vec;
+	bool on_stack;
 	long used;
-	int err, n = 0;
+	int err, n;
 
 	/* Bytes held back by a pause or a yield go first, before new ones. */
-	if (conn->rxlen)
-		goto feed;
+	if (conn->rxlen) {
+		err = kmqtt_conn_rx_feed(conn);
+		if (err)
+			return err;
+	}
 	for (;;) {
 		/* Backpressure or the engine's work budget: wait for wake_rx. */
 		if (kmqtt_client_rx_paused(conn->client))
 			return 0;
-		err = kmqtt_conn_rx_reserve(conn);
-		if (err)
-			return err;
-		vec.iov_base = conn->rxbuf + conn->rxlen;
-		vec.iov_len = conn->rxcap - conn->rxlen;
+		on_stack = !conn->rxbuf;
+		if (on_stack) {
+			vec.iov_base = small;
+			vec.iov_len = sizeof(small);
+		} else {
+			err = kmqtt_conn_rx_reserve(conn);
+			if (err)
+				return err;
+			vec.iov_base = conn->rxbuf + conn->rxlen;
+			vec.iov_len = conn->rxcap - conn->rxlen;
+		}
 		n = kernel_recvmsg(conn->sock, &msg, &vec, 1, vec.iov_len,
 				   MSG_DONTWAIT);
 		if (n == -EAGAIN)
@@ -361,24 +429,24 @@ static int kmqtt_conn_rx(struct kmqtt_conn *conn, size_t budget)
 		if (n < 0)
 			return n;
 		conn->rx_active = true;
-		conn->rxlen += n;
-feed:
-		used = kmqtt_client_input(conn->client, conn->rxbuf,
-					  conn->rxlen);
-		if (used < 0)
-			return used;
-		if (WARN_ON_ONCE(used > conn->rxlen))
-			return -EPROTO;
-		conn->rxlen -= used;
-		if (conn->rxlen) {
-			if (used)
-				memmove(conn->rxbuf, conn->rxbuf + used,
-					conn->rxlen);
-		} else if (conn->rxcap > KMQTT_RX_CHUNK) {
-			/* A big frame is done: don't keep its buffer. */
-			kvfree(conn->rxbuf);
-			conn->rxbuf = NULL;
-			conn->rxcap = 0;
+		if (on_stack) {
+			used = kmqtt_client_input(conn->client, small, n);
+			if (used < 0)
+				return used;
+			if (WARN_ON_ONCE(used > n))
+				return -EPROTO;
+			if (used < n || n == sizeof(small)) {
+				err = kmqtt_conn_rx_adopt(conn, small + used,
+							  n - used,
+							  n == sizeof(small));
+				if (err)
+					return err;
+			}
+		} else {
+			conn->rxlen += n;
+			err = kmqtt_conn_rx_feed(conn);
+			if (err)
+				return err;
 		}
 
 		/*
