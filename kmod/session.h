@@ -69,6 +69,8 @@ struct kmqtt_name {
 struct kmqtt_session {
 	struct hlist_node hnode;	/* broker->sessions: sessions_lock */
 	refcount_t refs;
+	/* Protects what publishers on other CPUs and the sender touch. */
+	spinlock_t lock;
 	struct kmqtt_broker *b;
 
 	/*
@@ -77,33 +79,35 @@ struct kmqtt_session {
 	 * the attached client, teardown.
 	 */
 	struct mutex op_lock;
-	/* Protects what publishers on other CPUs and the sender touch. */
-	spinlock_t lock;
 
-	/* lock (writers also hold op_lock, so either lock reads them): */
+	/*
+	 * lock (writers also hold op_lock, so either lock reads them). Fields
+	 * are ordered by size, here and below, so that a session with an id
+	 * of up to 29 bytes fits a 256-byte allocation: one per connection.
+	 */
 	struct kmqtt_client *client;	/* attached connection or NULL */
-	bool dead;			/* torn down: refuse new messages */
-	bool wake_pending;		/* wake_tx called, output not yet run */
 	struct list_head inflight;	/* window, in packet id order of issue */
-	u32 inflight_count;
-	u32 inflight_send;		/* entries in a SEND_* state */
 	struct list_head queue;		/* behind the window, FIFO */
-	u32 queued;
 	u64 queued_bytes;
-	u16 next_pid;
 	u64 dropped;			/* queue full or no memory */
-	bool pressured;			/* paused publishers: wake at low mark */
-	bool stalled;			/* full, no progress for a tick */
 	u64 drained;			/* queue entries taken by the sender */
 	u64 drained_tick;		/* drained at the client's last tick */
+	u32 inflight_count;
+	u32 inflight_send;		/* entries in a SEND_* state */
+	u32 queued;
+	u16 next_pid;
+	bool dead;			/* torn down: refuse new messages */
+	bool wake_pending;		/* wake_tx called, output not yet run */
+	bool pressured;			/* paused publishers: wake at low mark */
+	bool stalled;			/* full, no progress for a tick */
 
 	/* op_lock: */
 	bool clean;
 	struct kmqtt_name __rcu *username;
 	struct hlist_head *subs;	/* struct kmqtt_sess_sub by filter */
+	u16 *qos2_in;			/* sorted ids awaiting PUBREL */
 	u32 subs_bits;
 	u32 sub_count;			/* READ_ONCE for listings */
-	u16 *qos2_in;			/* sorted ids awaiting PUBREL */
 	u32 qos2_in_count;
 	u32 qos2_in_cap;
 
