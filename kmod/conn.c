@@ -38,7 +38,10 @@
  *   removal, namespace exit and rmmod set KMQTT_CONN_CLOSE and queue it.
  *   Teardown unhooks the callbacks, sends what the engine still has (a
  *   CONNACK refusal) without blocking, shuts down and releases the socket,
- *   calls kmqtt_client_closed(), then unlinks and drops the base reference.
+ *   then hands the rest to reap_work on the unbound kmqtt_reap_wq:
+ *   kmqtt_client_closed() (which may be long, see there), unlink, and the
+ *   base reference. From DEAD on, reap_work is the only caller of the
+ *   engine for this client.
  *
  * Event bits
  *   Whoever sets a bit that was clear queues io_work; whoever finds it already
@@ -48,8 +51,8 @@
  *
  * References (conn->refs)
  *   - one "base" reference from creation until teardown has unhooked the
- *     socket callbacks, returned from kmqtt_client_closed() and unlinked the
- *     connection from kn->conns. It keeps the conn alive for the callbacks
+ *     socket callbacks and reap_work has returned from kmqtt_client_closed()
+ *     and unlinked the connection from kn->conns. It keeps the conn alive for the callbacks
  *     (which run under read_lock(sk_callback_lock), and teardown takes the
  *     write lock before dropping it), for the engine hooks (called only
  *     before kmqtt_client_closed() returns) and for list walkers (under
@@ -58,7 +61,8 @@
  *     of the run. A run on a connection already torn down (KMQTT_CONN_DEAD)
  *     only drops its reference. The last put frees the conn and touches
  *     nothing else, so a dead conn's pending work needs neither kn nor the
- *     listener; destroy_workqueue() at module exit runs it.
+ *     listener; destroy_workqueue() at module exit runs it (and waits for
+ *     the reaper's last put).
  *
  * Locks
  *   sk->sk_callback_lock: callbacks (read) vs hook / unhook (write).
@@ -111,6 +115,7 @@ struct kmqtt_conn {
 	refcount_t refs;
 	unsigned long flags;
 	struct work_struct io_work;
+	struct work_struct reap_work;		/* teardown's engine half */
 	struct list_head entry;			/* kn->conns */
 	struct kmqtt_net *kn;
 	struct kmqtt_listener *listener;	/* counted in listener->conns */
@@ -494,13 +499,32 @@ static void kmqtt_conn_teardown(struct kmqtt_conn *conn)
 	sock_release(conn->sock);
 	conn->sock = NULL;
 
-	kmqtt_client_closed(conn->client);
-	conn->client = NULL;
-
 	kvfree(conn->rxbuf);
 	conn->rxbuf = NULL;
 	conn->rxlen = 0;
 	conn->rxcap = 0;
+
+	/*
+	 * The engine's side of a close can be long: a clean session with
+	 * thousands of subscriptions to unlink, a long queue to free, a will
+	 * to fan out. On this per-CPU pool it would hold up every connection
+	 * queued behind it (cond_resched() lets other tasks run, not other
+	 * items of the pool), so it runs on the unbound reaper queue, which
+	 * the scheduler shares out like any thread. The base reference goes
+	 * with it; io_work runs that still come find KMQTT_CONN_DEAD.
+	 */
+	queue_work(kmqtt_reap_wq, &conn->reap_work);
+}
+
+/* The rest of kmqtt_conn_teardown(), on kmqtt_reap_wq. */
+static void kmqtt_conn_reap(struct work_struct *work)
+{
+	struct kmqtt_conn *conn = container_of(work, struct kmqtt_conn,
+					       reap_work);
+	struct kmqtt_net *kn = conn->kn;
+
+	kmqtt_client_closed(conn->client);
+	conn->client = NULL;
 
 	spin_lock(&kn->conns_lock);
 	list_del(&conn->entry);
@@ -596,6 +620,7 @@ void kmqtt_conn_start(struct kmqtt_listener *l, struct socket *sock)
 		goto fail;
 	refcount_set(&conn->refs, 1);		/* base */
 	INIT_WORK(&conn->io_work, kmqtt_conn_io_work);
+	INIT_WORK(&conn->reap_work, kmqtt_conn_reap);
 	INIT_LIST_HEAD(&conn->entry);
 	conn->kn = kn;
 	conn->listener = l;

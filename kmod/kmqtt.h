@@ -56,6 +56,7 @@ struct kmqtt_net {
 
 extern unsigned int kmqtt_net_id;
 extern struct workqueue_struct *kmqtt_wq;
+extern struct workqueue_struct *kmqtt_reap_wq;
 
 struct kmqtt_net *kmqtt_net(const struct net *net);
 

@@ -30,6 +30,7 @@ MODULE_PARM_DESC(listen,
 
 unsigned int kmqtt_net_id __read_mostly;
 struct workqueue_struct *kmqtt_wq __read_mostly;
+struct workqueue_struct *kmqtt_reap_wq __read_mostly;
 
 struct kmqtt_net *kmqtt_net(const struct net *net)
 {
@@ -190,9 +191,15 @@ static int __init kmqtt_init(void)
 		err = -ENOMEM;
 		goto out_msg;
 	}
+	/* The engine's half of closing a connection: see conn.c, Closing. */
+	kmqtt_reap_wq = alloc_workqueue("kmqtt_reap", WQ_UNBOUND, 0);
+	if (!kmqtt_reap_wq) {
+		err = -ENOMEM;
+		goto out_wq;
+	}
 	err = register_pernet_subsys(&kmqtt_net_ops);
 	if (err)
-		goto out_wq;
+		goto out_reap_wq;
 	err = kmqtt_netlink_init();
 	if (err)
 		goto out_pernet;
@@ -201,6 +208,8 @@ static int __init kmqtt_init(void)
 
 out_pernet:
 	unregister_pernet_subsys(&kmqtt_net_ops);
+out_reap_wq:
+	destroy_workqueue(kmqtt_reap_wq);
 out_wq:
 	destroy_workqueue(kmqtt_wq);
 out_msg:
@@ -214,6 +223,7 @@ static void __exit kmqtt_exit(void)
 	unregister_pernet_subsys(&kmqtt_net_ops);
 	/* Runs what dead connections still have queued, then frees them. */
 	destroy_workqueue(kmqtt_wq);
+	destroy_workqueue(kmqtt_reap_wq);
 	kmqtt_msg_cache_exit();
 	pr_info("unloaded\n");
 }

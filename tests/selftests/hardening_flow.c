@@ -58,14 +58,52 @@ static int reader_open(struct reader *r, const char *tag, int i,
 }
 
 /*
+ * The next complete frame in r->buf from *pos on: its first byte, body and
+ * body length; false when the buffer holds only part of one.
+ */
+static bool reader_frame(struct reader *r, size_t *pos, uint8_t *hdr,
+			 const uint8_t **body, uint32_t *len)
+{
+	size_t i, hl;
+
+	*len = 0;
+	if (r->n - *pos < 2)
+		return false;
+	for (i = 1; i <= 4 && *pos + i < r->n; i++) {
+		*len |= (uint32_t)(r->buf[*pos + i] & 0x7f) << (7 * (i - 1));
+		if (!(r->buf[*pos + i] & 0x80))
+			break;
+	}
+	if (*pos + i >= r->n)
+		return false;
+	hl = i + 1;
+	if (r->n - *pos < hl + *len)
+		return false;
+	*hdr = r->buf[*pos];
+	*body = r->buf + *pos + hl;
+	*pos += hl + *len;
+	return true;
+}
+
+/* Drop the frames reader_frame() took up to @pos. */
+static void reader_consume(struct reader *r, size_t pos)
+{
+	memmove(r->buf, r->buf + pos, r->n - pos);
+	r->n -= pos;
+}
+
+/*
  * Take at most @max bytes from the socket and handle the complete frames:
  * PUBACK every QoS 1 PUBLISH, count its sequence number (first 8 payload
  * bytes). Slow on purpose: a few hundred bytes per call.
  */
 static void reader_step(struct reader *r, size_t max, int nmsgs)
 {
-	ssize_t got;
+	uint32_t len, tl, off, seq;
+	const uint8_t *body;
 	size_t pos = 0;
+	ssize_t got;
+	uint8_t hdr;
 
 	if (r->closed)
 		return;
@@ -78,27 +116,7 @@ static void reader_step(struct reader *r, size_t max, int nmsgs)
 	}
 	if (got > 0)
 		r->n += got;
-	for (;;) {
-		uint32_t len = 0, tl, off, seq;
-		size_t i, hl;
-		uint8_t hdr;
-		const uint8_t *body;
-
-		if (r->n - pos < 2)
-			break;
-		for (i = 1; i <= 4 && pos + i < r->n; i++) {
-			len |= (uint32_t)(r->buf[pos + i] & 0x7f) << (7 * (i - 1));
-			if (!(r->buf[pos + i] & 0x80))
-				break;
-		}
-		if (pos + i >= r->n)
-			break;
-		hl = i + 1;
-		if (r->n - pos < hl + len)
-			break;
-		hdr = r->buf[pos];
-		body = r->buf + pos + hl;
-		pos += hl + len;
+	while (reader_frame(r, &pos, &hdr, &body, &len)) {
 		if ((hdr & 0xf0) != MQ_PUBLISH || len < 2)
 			continue;
 		tl = body[0] << 8 | body[1];
@@ -121,8 +139,7 @@ static void reader_step(struct reader *r, size_t max, int nmsgs)
 			r->seen[seq] = 1;
 		}
 	}
-	memmove(r->buf, r->buf + pos, r->n - pos);
-	r->n -= pos;
+	reader_consume(r, pos);
 }
 
 static void reader_close(struct reader *r)
@@ -310,9 +327,12 @@ struct peer {
 
 static void peer_step(struct peer *p, int n, long long dl)
 {
-	ssize_t got;
-	size_t pos = 0;
 	struct reader *r = &p->r;
+	const uint8_t *body;
+	size_t pos = 0;
+	uint32_t len;
+	ssize_t got;
+	uint8_t hdr;
 
 	got = recv(r->fd, r->buf + r->n, 512 < sizeof(r->buf) - r->n ?
 		   512 : sizeof(r->buf) - r->n, 0);
@@ -320,27 +340,7 @@ static void peer_step(struct peer *p, int n, long long dl)
 		r->closed = true;
 	if (got > 0)
 		r->n += got;
-	for (;;) {
-		uint32_t len = 0;
-		size_t i, hl;
-		uint8_t hdr;
-		const uint8_t *body;
-
-		if (r->n - pos < 2)
-			break;
-		for (i = 1; i <= 4 && pos + i < r->n; i++) {
-			len |= (uint32_t)(r->buf[pos + i] & 0x7f) << (7 * (i - 1));
-			if (!(r->buf[pos + i] & 0x80))
-				break;
-		}
-		if (pos + i >= r->n)
-			break;
-		hl = i + 1;
-		if (r->n - pos < hl + len)
-			break;
-		hdr = r->buf[pos];
-		body = r->buf + pos + hl;
-		pos += hl + len;
+	while (reader_frame(r, &pos, &hdr, &body, &len)) {
 		if (hdr == MQ_PUBACK) {
 			p->acked++;
 		} else if ((hdr & 0xf0) == MQ_PUBLISH && len >= 4) {
@@ -352,8 +352,7 @@ static void peer_step(struct peer *p, int n, long long dl)
 			r->got++;
 		}
 	}
-	memmove(r->buf, r->buf + pos, r->n - pos);
-	r->n -= pos;
+	reader_consume(r, pos);
 	while (!r->closed && p->sent < n && p->sent - p->acked < HF_WINDOW) {
 		struct mq_buf b = { 0 }, f = { 0 };
 
