@@ -421,8 +421,11 @@ def build(recs, guests, host, args):
         ("Host load", "load average %s at the start, %s at the end%s" % (
             host.get("host_load_start", "?"), host.get("host_load_end", "?"),
             "; %s other QEMU guests running at the start" % host["host_qemus_start"]
-            if "host_qemus_start" in host else "")),
+            if "host_qemus_start" in host else "") + (
+            ", at most %s during the run" % host["host_qemus_max_others"]
+            if "host_qemus_max_others" in host else "")),
         ("QEMU", "%s, `-accel tcg`" % host.get("qemu", "?")),
+    ] + ([("Note", host["note"])] if host.get("note") else []) + [
         ("Guest kernel", "%s (Debian stock), %s vCPUs, %s MiB" % (
             g.get("guest_kernel", "?"), d.cpus or g.get("guest_cpus", "?"),
             round(g.get("guest_mem_kb", 0) / 1024))),

@@ -13,6 +13,7 @@
 #                           offline; boot: a second boot with --smp 1; none
 #     --paced-rate R        msg/s of the fixed paced load for CPU per message (1000)
 #     --out DIR             raw results (default /var/tmp/kmqtt-bench/DATE; BENCH_OUT)
+#     --note TEXT           a line for the report's Run table (what else shared the host; BENCH_NOTE)
 #     --report FILE         where to write the report (default: BENCHMARKS.md at the top)
 #     --no-report           keep the raw results only
 #     --profile | --no-profile   after the matrix, in the same boot, perf profiles of the
@@ -29,7 +30,7 @@ cmdline="tests/bench/run-bench.sh${*:+ $*}"
 
 quick=${BENCH_QUICK:-} repeat=${BENCH_REPEAT:-} no_kmqtt=${BENCH_NO_KMQTT:-} cases=${BENCH_CASES:-}
 scaling=${BENCH_SCALING:-hotplug} paced=${BENCH_PACED_RATE:-} out=${BENCH_OUT:-}
-report=$top/BENCHMARKS.md do_report=1 profile=${BENCH_PROFILE:-}
+report=$top/BENCHMARKS.md do_report=1 profile=${BENCH_PROFILE:-} run_note=${BENCH_NOTE:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1 ;;
@@ -43,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--no-report) do_report= ;;
 	--profile) profile=1 ;;
 	--no-profile) profile=0 ;;
+	--note) run_note=$2; shift ;;
 	-h|--help) sed -n '3,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run-bench: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
@@ -102,8 +104,12 @@ jstr() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
 	printf '"git":%s,' "$(jstr "$(git -C "$top" describe --always --dirty 2>/dev/null || echo none)")"
 	printf '"host_load_start":%s,' "$(jstr "$(cut -d' ' -f1-3 /proc/loadavg)")"
 	printf '"host_qemus_start":%s,' "$(pgrep -c -f '^qemu-system' || true)"
+	[ -n "$run_note" ] && printf '"note":%s,' "$(jstr "$run_note")"
 	printf '"out":%s}\n' "$(jstr "$out")"
 } >"$out/host.json"
+# The host is shared: count QEMU guests every 10 s (ours included) for the report.
+( while :; do pgrep -c -f '^qemu-system' || true; sleep 10; done ) >"$out/host-qemus.log" 2>/dev/null &
+qemus_pid=$!
 
 boot() {	# SMP DIR GUEST-ARGS...
 	local smp=$1 dir=$2; shift 2
@@ -134,11 +140,15 @@ boot)
 	;;
 esac
 [ "$rc" = 0 ] || note "the guest run ended with status $rc (partial results are still reported)"
-python3 - "$out/host.json" <<'PY'
+kill "$qemus_pid" 2>/dev/null
+python3 - "$out/host.json" "$out/host-qemus.log" <<'PY'
 import json, sys
 p = sys.argv[1]
 h = json.load(open(p))
 h["host_load_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
+counts = [int(x) for x in open(sys.argv[2]).read().split() if x.isdigit()]
+if counts:
+    h["host_qemus_max_others"] = max(counts) - 1
 json.dump(h, open(p, "w"))
 PY
 
