@@ -5,7 +5,10 @@
 # loopback port, with limits matching kmqtt's defaults; stop it afterwards.
 #
 #   tests/selftests/against-mosquitto.sh [run_kselftest.sh arguments]
+#   tests/selftests/against-mosquitto.sh --exec COMMAND [ARGS...]
 #
+# COMMAND (default: run_kselftest.sh) gets KMQTT_BROKER=mosquitto, KMQTT_HOST,
+# KMQTT_PORT and KMQTT_OUT.
 # Scratch (config, broker log, test output) goes to $KMQTT_OUT, or to a new
 # directory from mktemp; nothing is written into the source tree.
 set -eu
@@ -67,9 +70,17 @@ until mosquitto_pub -h 127.0.0.1 -p "$port" -t kst/ready -m x -q 1 >/dev/null 2>
 done
 echo "# mosquitto $("$MOSQUITTO" -h 2>/dev/null | head -1 | sed 's/.*version //') on 127.0.0.1:$port, scratch $out"
 
+if [ "${1:-}" = --exec ]; then
+	shift
+else
+	set -- "$here/run_kselftest.sh" "$@"
+fi
 rc=0
-KMQTT_BROKER=mosquitto KMQTT_HOST=127.0.0.1 KMQTT_PORT=$port KMQTT_OUT=$out \
-	"$here/run_kselftest.sh" "$@" || rc=$?
+KMQTT_BROKER=mosquitto KMQTT_HOST=127.0.0.1 KMQTT_PORT=$port KMQTT_OUT=$out "$@" || rc=$?
+if ! kill -0 "$mpid" 2>/dev/null; then
+	echo "# mosquitto died during the run; see $out/mosquitto.log"
+	rc=1
+fi
 cleanup
 trap - EXIT INT TERM
 if [ $rc -ne 0 ]; then
