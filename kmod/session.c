@@ -146,14 +146,21 @@ void kmqtt_session_put(struct kmqtt_session *s)
 	kfree_rcu(s, rcu);
 }
 
+/*
+ * Free @list's entries, process context, no spinlock held: a discarded
+ * queue may hold max_queued_msgs of them, so yield now and then.
+ */
 static void free_entries(struct list_head *list)
 {
 	struct kmqtt_qent *e, *tmp;
+	u32 n = 0;
 
 	list_for_each_entry_safe(e, tmp, list, entry) {
 		list_del(&e->entry);
 		kmqtt_msg_put(e->msg);
 		kmqtt_qent_free(e);
+		if (!(++n % 256))
+			cond_resched();
 	}
 }
 
@@ -178,21 +185,6 @@ static void unsubscribe_all(struct kmqtt_session *s)
 	kvfree(s->subs);
 	s->subs = NULL;
 	s->subs_bits = 0;
-}
-
-/* Free @list's entries; a long queue is freed in steps that may yield. */
-static void free_entries_resched(struct list_head *list)
-{
-	struct kmqtt_qent *e, *tmp;
-	u32 n = 0;
-
-	list_for_each_entry_safe(e, tmp, list, entry) {
-		list_del(&e->entry);
-		kmqtt_msg_put(e->msg);
-		kmqtt_qent_free(e);
-		if (!(++n % 256))
-			cond_resched();
-	}
 }
 
 void kmqtt_session_unhash(struct kmqtt_session *s)
@@ -245,7 +237,7 @@ void kmqtt_session_discard(struct kmqtt_session *s)
 	s->qos2_in_cap = 0;
 	mutex_unlock(&s->op_lock);
 
-	free_entries_resched(&dead);
+	free_entries(&dead);
 	kmqtt_session_put(s);
 }
 
@@ -322,7 +314,7 @@ void kmqtt_session_detach(struct kmqtt_session *s, bool close)
 	spin_unlock_bh(&s->lock);
 	if (pressured)
 		kmqtt_clients_resume(s->b);
-	free_entries_resched(&dropped);
+	free_entries(&dropped);
 }
 
 int kmqtt_session_set_username(struct kmqtt_session *s, const u8 *name,
